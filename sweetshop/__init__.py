@@ -1,0 +1,49 @@
+"""Sweetshop: the online storefront of a small mithai shop."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from .config import Config
+from .extensions import csrf, db, migrate, redis_conn
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    settings = Config()
+    app.config.update(settings.as_dict())
+    if config:
+        app.config.update(config)
+    _validate(app)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    csrf.init_app(app)
+    redis_conn.init_app(app)
+
+    from . import models  # noqa: F401  (register tables with the metadata)
+    from .web import register_web
+    register_web(app)
+
+    from .cli import register_cli
+    register_cli(app)
+    return app
+
+
+def _validate(app: Flask) -> None:
+    cfg = Config.__new__(Config)
+    for key, value in app.config.items():
+        if key.isupper():
+            setattr(cfg, key, value)
+    cfg.validate()

@@ -1,0 +1,59 @@
+"""Checkout: the customer's details, then placing the order."""
+from flask import Blueprint, flash, redirect, request, url_for
+
+from ..htmx import render_page_or_block
+from ..models import PaymentMethod
+from ..services import cart as cart_service
+from ..services import checkout as checkout_service
+from ..services.errors import DomainError
+from ..web import CART_COOKIE
+from .forms import CheckoutForm
+
+bp = Blueprint("checkout", __name__, url_prefix="/checkout")
+
+
+def _render(form, view, status=200, error=None):
+    return render_page_or_block("checkout/checkout.html", "checkout_form", status=status,
+                                form=form, cart=view, error=error)
+
+
+@bp.get("")
+def show_checkout():
+    view = cart_service.view_cart(request.cookies.get(CART_COOKIE))
+    if view.is_empty:
+        flash("Your cart is empty. Add some sweets first.", "info")
+        return redirect(url_for("cart.show_cart"), 303)
+    if not view.can_checkout:
+        flash("Please fix the items marked below before checking out.", "error")
+        return redirect(url_for("cart.show_cart"), 303)
+    form = CheckoutForm()
+    form.idempotency_key.data = checkout_service.new_idempotency_key()
+    return _render(form, view)
+
+
+@bp.post("")
+def place_order():
+    token = request.cookies.get(CART_COOKIE)
+    form = CheckoutForm()
+    key = form.idempotency_key.data or ""
+    # A repeated submit of an order already placed goes straight to it.
+    if key and (existing := checkout_service.find_order_by_key(key[:64])):
+        return redirect(url_for("orders.show_order", token=existing.public_token), 303)
+    view = cart_service.view_cart(token)
+    if not form.validate():
+        return _render(form, view, status=422)
+    details = checkout_service.CustomerDetails(
+        name=form.name.data, phone=form.phone.e164, address=form.address.data,
+        pincode=form.pincode.data, note=form.note.data or "",
+        payment_method=PaymentMethod(form.payment_method.data),
+    )
+    try:
+        order = checkout_service.place_order(token, details, key)
+    except DomainError as error:
+        field = getattr(form, error.field, None) if error.field else None
+        if field is not None and field.name != "idempotency_key":
+            field.errors = [error.message]
+            return _render(form, cart_service.view_cart(token), status=422)
+        return _render(form, cart_service.view_cart(token), status=error.status_code,
+                       error=error.message)
+    return redirect(url_for("orders.show_order", token=order.public_token), 303)

@@ -1,0 +1,46 @@
+"""Extension singletons, bound to the app in create_app (no app import here)."""
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+# Stable constraint names, so Alembic migrations can refer to them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+csrf = CSRFProtect()
+
+
+class RedisConnection:
+    """One Redis client per app, created lazily so the app starts even when Redis is down."""
+
+    def __init__(self):
+        self._clients: dict[str, object] = {}
+
+    def init_app(self, app):
+        app.extensions["redis_url"] = app.config["REDIS_URL"]
+
+    def client(self, app=None):
+        from flask import current_app
+        from redis import Redis
+
+        url = (app or current_app).config["REDIS_URL"]
+        if url not in self._clients:
+            self._clients[url] = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        return self._clients[url]
+
+
+redis_conn = RedisConnection()

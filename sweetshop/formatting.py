@@ -1,0 +1,50 @@
+"""How money, quantities and times read to a person in India. Used as Jinja filters."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from .models.catalog import Unit
+
+KOLKATA = ZoneInfo("Asia/Kolkata")
+
+
+def _indian_grouping(n: int) -> str:
+    """1150 -> 1,150; 1234567 -> 12,34,567 (lakh grouping)."""
+    s = str(n)
+    if len(s) <= 3:
+        return s
+    head, tail = s[:-3], s[-3:]
+    groups = []
+    while len(head) > 2:
+        groups.insert(0, head[-2:])
+        head = head[:-2]
+    if head:
+        groups.insert(0, head)
+    return ",".join(groups) + "," + tail
+
+
+def format_rupees(paise: int | None) -> str:
+    if paise is None:
+        return ""
+    sign = "−" if paise < 0 else ""
+    rupees, rest = divmod(abs(int(paise)), 100)
+    text = f"{sign}₹{_indian_grouping(rupees)}"
+    return f"{text}.{rest:02d}" if rest else text
+
+
+def format_quantity(amount: int, unit: Unit | str) -> str:
+    """Grams read as kg from 1 kg up; pieces read as pieces."""
+    unit = Unit(unit)
+    if unit is Unit.PIECE:
+        return f"{amount} piece" if amount == 1 else f"{amount} pieces"
+    if amount >= 1000:
+        kg = amount / 1000
+        return f"{kg:g} kg"
+    return f"{amount} g"
+
+
+def format_local_time(value: datetime | None, fmt: str = "%d %b %Y, %I:%M %p") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(KOLKATA).strftime(fmt).replace(" 0", " ")

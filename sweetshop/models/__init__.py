@@ -1,0 +1,12 @@
+"""Typed SQLAlchemy models, one module per aggregate."""
+from .base import utcnow
+from .catalog import Category, Product, Variant, StockMovement, Unit
+from .cart import Cart, CartLine
+from .orders import Order, OrderItem, OrderStatusChange, OrderStatus, PaymentStatus, PaymentMethod
+from .shop import ShopSettings
+
+__all__ = [
+    "utcnow", "Category", "Product", "Variant", "StockMovement", "Unit", "Cart", "CartLine",
+    "Order", "OrderItem", "OrderStatusChange", "OrderStatus", "PaymentStatus", "PaymentMethod",
+    "ShopSettings",
+]

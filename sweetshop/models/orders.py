@@ -1,0 +1,128 @@
+"""Orders: a snapshot of what was bought, with order and payment status kept apart."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean, CheckConstraint, Enum, ForeignKey, Identity, Integer, String, Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import created_at_column
+from .catalog import Unit
+
+
+def _enum(cls, name):
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
+
+
+class OrderStatus(str, enum.Enum):
+    AWAITING_PAYMENT = "awaiting_payment"
+    PLACED = "placed"
+    ACCEPTED = "accepted"
+    READY = "ready"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class PaymentStatus(str, enum.Enum):
+    UNPAID = "unpaid"
+    PAID = "paid"
+    FAILED = "failed"
+    REFUND_PENDING = "refund_pending"
+    PARTLY_REFUNDED = "partly_refunded"
+    REFUNDED = "refunded"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class PaymentMethod(str, enum.Enum):
+    COD = "cod"
+    ONLINE = "online"
+
+    @property
+    def label(self) -> str:
+        return {"cod": "Cash on delivery", "online": "Paid online"}[self.value]
+
+
+class Order(db.Model):
+    __tablename__ = "order"
+    __table_args__ = (
+        CheckConstraint("subtotal_paise >= 0 AND delivery_fee_paise >= 0 AND total_paise >= 0",
+                        name="amounts_not_negative"),
+        CheckConstraint("total_paise = subtotal_paise + delivery_fee_paise", name="total_adds_up"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Customer-facing number; an identity column so it never repeats, even across rollbacks.
+    number: Mapped[int] = mapped_column(Integer, Identity(start=1001), unique=True)
+    # Unguessable id for the customer's confirmation / tracking link.
+    public_token: Mapped[str] = mapped_column(String(43), unique=True)
+    # The checkout form's one-time key: a second submit finds this order instead of a new one.
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus, "order_status"), index=True)
+    payment_status: Mapped[PaymentStatus] = mapped_column(_enum(PaymentStatus, "payment_status"))
+    payment_method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    customer_name: Mapped[str] = mapped_column(String(80))
+    phone: Mapped[str] = mapped_column(String(20), index=True)  # E.164
+    address: Mapped[str] = mapped_column(String(500))
+    pincode: Mapped[str] = mapped_column(String(6))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    notify_whatsapp: Mapped[bool] = mapped_column(Boolean, default=False)
+    subtotal_paise: Mapped[int] = mapped_column(Integer)
+    delivery_fee_paise: Mapped[int] = mapped_column(Integer, default=0)
+    total_paise: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = created_at_column()
+
+    items: Mapped[list[OrderItem]] = relationship(back_populates="order", order_by="OrderItem.id")
+    history: Mapped[list[OrderStatusChange]] = relationship(
+        back_populates="order", order_by="OrderStatusChange.id"
+    )
+
+
+class OrderItem(db.Model):
+    """What was bought, copied at the time: later catalogue edits never change an order."""
+    __tablename__ = "order_item"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("line_total_paise = unit_price_paise * quantity", name="line_adds_up"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id", ondelete="SET NULL"))
+    variant_id: Mapped[int | None] = mapped_column(ForeignKey("variant.id", ondelete="SET NULL"))
+    product_name: Mapped[str] = mapped_column(String(120))
+    pack_name: Mapped[str] = mapped_column(String(60))
+    unit: Mapped[Unit] = mapped_column(_enum(Unit, "unit"))
+    pack_quantity: Mapped[int] = mapped_column(Integer)  # grams or pieces in one pack
+    quantity: Mapped[int] = mapped_column(Integer)       # number of packs
+    unit_price_paise: Mapped[int] = mapped_column(Integer)
+    line_total_paise: Mapped[int] = mapped_column(Integer)
+
+    order: Mapped[Order] = relationship(back_populates="items")
+
+    @property
+    def base_quantity(self) -> int:
+        return self.pack_quantity * self.quantity
+
+
+class OrderStatusChange(db.Model):
+    __tablename__ = "order_status_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    from_status: Mapped[OrderStatus | None] = mapped_column(_enum(OrderStatus, "order_status"))
+    to_status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus, "order_status"))
+    actor: Mapped[str] = mapped_column(String(120), default="customer")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = created_at_column()
+
+    order: Mapped[Order] = relationship(back_populates="history")

@@ -1,0 +1,225 @@
+"""The customer's cart: kept in PostgreSQL, found by the token in the cart cookie.
+
+Prices and stock are always read from the catalogue; the cart stores only which pack and
+how many, so nothing a browser sends can change what a line costs.
+"""
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..formatting import format_quantity
+from ..models import Cart, CartLine, Product, Variant
+from .errors import InvalidInput, NotFound, OutOfStock
+from .shop import get_settings
+
+TOKEN_BYTES = 24
+
+
+@dataclass
+class CartLineView:
+    variant: Variant
+    product: Product
+    quantity: int
+    problem: str | None = None
+
+    @property
+    def unit_price_paise(self) -> int:
+        return self.variant.price_paise
+
+    @property
+    def line_total_paise(self) -> int:
+        return self.variant.price_paise * self.quantity
+
+    @property
+    def base_quantity(self) -> int:
+        return self.variant.quantity * self.quantity
+
+
+@dataclass
+class CartView:
+    """A priced, stock-checked view of a cart: what the cart page and checkout show."""
+    lines: list[CartLineView] = field(default_factory=list)
+    subtotal_paise: int = 0
+    delivery_fee_paise: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def total_paise(self) -> int:
+        return self.subtotal_paise + self.delivery_fee_paise
+
+    @property
+    def count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    @property
+    def can_checkout(self) -> bool:
+        return bool(self.lines) and not self.problems and not any(l.problem for l in self.lines)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def _max_line_quantity() -> int:
+    return current_app.config["MAX_LINE_QUANTITY"]
+
+
+def _parse_quantity(raw, *, allow_zero: bool) -> int:
+    try:
+        quantity = int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise InvalidInput("Quantity must be a whole number.", field="quantity") from None
+    low = 0 if allow_zero else 1
+    if quantity < low or quantity > _max_line_quantity():
+        raise InvalidInput(
+            f"Quantity must be between {max(low, 1)} and {_max_line_quantity()}.", field="quantity"
+        )
+    return quantity
+
+
+def _parse_id(raw) -> int:
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise InvalidInput("Please choose a pack.", field="variant_id") from None
+    if not 0 < value < 2**31:
+        raise InvalidInput("Please choose a pack.", field="variant_id")
+    return value
+
+
+def _load_cart(token: str | None, *, lock: bool = False) -> Cart | None:
+    if not token or len(token) > 64:
+        return None
+    stmt = select(Cart).where(Cart.token == token)
+    if lock:
+        stmt = stmt.with_for_update()
+    return db.session.scalars(stmt).first()
+
+
+def _sellable_variant(variant_id: int) -> Variant:
+    variant = db.session.scalars(
+        select(Variant).where(Variant.id == variant_id).options(joinedload(Variant.product))
+    ).first()
+    if variant is None or not variant.active or not variant.product.active:
+        raise NotFound("That pack is not on sale any more.", field="variant_id")
+    return variant
+
+
+def add_to_cart(token: str | None, variant_id, quantity=1) -> tuple[str, Variant]:
+    """Add packs to the cart (creating it if needed); returns the cart token and the pack.
+
+    Refuses a pack that is not on sale or a quantity beyond the line limit; stock is checked
+    when the cart is shown and again, under lock, when the order is placed.
+    """
+    variant = _sellable_variant(_parse_id(variant_id))
+    quantity = _parse_quantity(quantity, allow_zero=False)
+    if variant.quantity > variant.product.stock:
+        raise OutOfStock(f"Sorry, {variant.product.name} ({variant.name}) is sold out just now.",
+                         field="variant_id")
+    cart = _load_cart(token, lock=True)
+    if cart is None:
+        cart = Cart(token=new_token())
+        db.session.add(cart)
+        db.session.flush()
+    limit = _max_line_quantity()
+    # One statement, so two quick taps on "Add to cart" add two packs and never fail.
+    db.session.execute(
+        insert(CartLine)
+        .values(cart_id=cart.id, variant_id=variant.id, quantity=quantity)
+        .on_conflict_do_update(
+            constraint="uq_cart_line_cart_variant",
+            set_={"quantity": db.func.least(CartLine.quantity + quantity, limit)},
+        )
+    )
+    cart.updated_at = db.func.now()
+    db.session.commit()
+    return cart.token, variant
+
+
+def set_line_quantity(token: str | None, variant_id, quantity) -> None:
+    """Set how many of a pack the cart holds; 0 removes the line. Idempotent."""
+    variant_id = _parse_id(variant_id)
+    quantity = _parse_quantity(quantity, allow_zero=True)
+    cart = _load_cart(token, lock=True)
+    line = None
+    if cart is not None:
+        line = next((l for l in cart.lines if l.variant_id == variant_id), None)
+    if line is None:
+        db.session.rollback()
+        if quantity == 0:
+            return  # already gone: a second tap on "Remove" is fine
+        raise NotFound("That item is no longer in your cart.", field="variant_id")
+    if quantity == 0:
+        db.session.delete(line)
+    else:
+        line.quantity = quantity
+    cart.updated_at = db.func.now()
+    db.session.commit()
+
+
+def cart_count(token: str | None) -> int:
+    if not token or len(token) > 64:
+        return 0
+    total = db.session.scalar(
+        select(db.func.coalesce(db.func.sum(CartLine.quantity), 0))
+        .join(Cart, Cart.id == CartLine.cart_id)
+        .where(Cart.token == token)
+    )
+    return int(total or 0)
+
+
+def view_cart(token: str | None) -> CartView:
+    """Price the cart from the catalogue and check stock across all packs of each sweet."""
+    cart = None
+    if token and len(token) <= 64:
+        cart = db.session.scalars(
+            select(Cart).where(Cart.token == token).options(
+                selectinload(Cart.lines).joinedload(CartLine.variant).joinedload(Variant.product)
+            )
+        ).first()
+    return price_lines(cart.lines if cart else [])
+
+
+def price_lines(lines: list[CartLine]) -> CartView:
+    view = CartView()
+    wanted: dict[int, int] = defaultdict(int)
+    for line in lines:
+        view.lines.append(CartLineView(variant=line.variant, product=line.variant.product,
+                                       quantity=line.quantity))
+        wanted[line.variant.product_id] += line.variant.quantity * line.quantity
+    for line in view.lines:
+        product, variant = line.product, line.variant
+        if not product.active or not variant.active:
+            line.problem = "This pack is no longer on sale. Please remove it."
+        elif wanted[product.id] > product.stock:
+            if product.stock < min(v.quantity for v in product.active_variants):
+                line.problem = f"{product.name} is sold out. Please remove it."
+            else:
+                line.problem = (
+                    f"Only {format_quantity(product.stock, product.unit)} of {product.name} "
+                    "is left, for all packs together. Please reduce the quantity."
+                )
+    view.subtotal_paise = sum(l.line_total_paise for l in view.lines)
+    settings = get_settings()
+    if view.lines:
+        view.delivery_fee_paise = settings.delivery_fee_for(view.subtotal_paise)
+        if not settings.is_open:
+            view.problems.append("The shop is closed for orders right now. Please come back soon.")
+        if settings.min_order_paise and view.subtotal_paise < settings.min_order_paise:
+            from ..formatting import format_rupees
+            view.problems.append(
+                f"The smallest order we can deliver is {format_rupees(settings.min_order_paise)}."
+            )
+    return view

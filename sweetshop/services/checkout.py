@@ -1,0 +1,171 @@
+"""Placing an order from a cart: the one place stock is taken for a sale."""
+from __future__ import annotations
+
+import re
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..formatting import format_rupees
+from ..models import (
+    Cart, Order, OrderItem, OrderStatus, OrderStatusChange, PaymentMethod, PaymentStatus,
+    Product,
+)
+from .cart import price_lines
+from .errors import CartNeedsAttention, EmptyCart, InvalidInput, OutOfStock, ShopClosed
+from .shop import get_settings
+from .stock import record_movement
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+@dataclass(frozen=True)
+class CustomerDetails:
+    """Already validated by the checkout form: phone in E.164, pincode 6 digits."""
+    name: str
+    phone: str
+    address: str
+    pincode: str
+    note: str = ""
+    payment_method: PaymentMethod = PaymentMethod.COD
+    notify_whatsapp: bool = False
+
+
+def new_idempotency_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def find_order_by_key(key: str) -> Order | None:
+    return db.session.scalars(select(Order).where(Order.idempotency_key == key)).first()
+
+
+def place_order(cart_token: str | None, details: CustomerDetails, idempotency_key: str) -> Order:
+    """Turn the cart into an order, taking stock for every line in one transaction.
+
+    Guarantees: idempotent per `idempotency_key` (a double submit returns the first order);
+    locks the cart row, then the products in id order (no deadlocks between carts), so under
+    any concurrency stock never goes below zero and no more is sold than there was; writes
+    one ledger row per product and the first status-history row; empties the cart; commits.
+    Raises EmptyCart, CartNeedsAttention, OutOfStock, ShopClosed or InvalidInput, writing
+    nothing.
+    """
+    if not idempotency_key or not IDEMPOTENCY_KEY.match(idempotency_key):
+        raise InvalidInput("This form has expired. Please review your order and try again.")
+    try:
+        return _place_order(cart_token, details, idempotency_key)
+    except IntegrityError:
+        # A concurrent submit with the same key won the race: show its order.
+        db.session.rollback()
+        existing = find_order_by_key(idempotency_key)
+        if existing is None:
+            raise
+        return existing
+
+
+def _place_order(cart_token, details: CustomerDetails, key: str) -> Order:
+    cart = None
+    if cart_token and len(cart_token) <= 64:
+        cart = db.session.scalars(
+            select(Cart).where(Cart.token == cart_token).with_for_update()
+        ).first()
+    # Checked after taking the cart lock, so a second tap waits for the first and finds it.
+    existing = find_order_by_key(key)
+    if existing is not None:
+        db.session.rollback()
+        return existing
+    if cart is None or not cart.lines:
+        db.session.rollback()
+        raise EmptyCart("Your cart is empty. Add some sweets before checking out.")
+
+    settings = get_settings()
+    if not settings.is_open:
+        db.session.rollback()
+        raise ShopClosed("The shop is closed for orders right now. Please come back soon.")
+
+    # Lock every product in the cart, in id order, before reading its stock.
+    product_ids = sorted({line.variant.product_id for line in cart.lines})
+    products = {
+        p.id: p for p in db.session.scalars(
+            select(Product).where(Product.id.in_(product_ids)).order_by(Product.id)
+            .with_for_update().execution_options(populate_existing=True)
+        )
+    }
+    view = price_lines(cart.lines)
+    short = [l for l in view.lines if l.problem and l.product.stock < l.base_quantity]
+    if any(l.problem for l in view.lines):
+        db.session.rollback()
+        if short:
+            raise OutOfStock(
+                "Some sweets sold out while you were shopping: "
+                + "; ".join(l.problem for l in view.lines if l.problem)
+            )
+        raise CartNeedsAttention("Please check your cart: " +
+                                 "; ".join(l.problem for l in view.lines if l.problem))
+    if view.problems:
+        db.session.rollback()
+        raise CartNeedsAttention(" ".join(view.problems))
+    _check_rules(settings, details, view.subtotal_paise + view.delivery_fee_paise)
+
+    order = Order(
+        public_token=secrets.token_urlsafe(32),
+        idempotency_key=key,
+        status=OrderStatus.PLACED,
+        payment_status=PaymentStatus.UNPAID,
+        payment_method=details.payment_method,
+        customer_name=details.name,
+        phone=details.phone,
+        address=details.address,
+        pincode=details.pincode,
+        note=details.note,
+        notify_whatsapp=details.notify_whatsapp,
+        subtotal_paise=view.subtotal_paise,
+        delivery_fee_paise=view.delivery_fee_paise,
+        total_paise=view.total_paise,
+    )
+    db.session.add(order)
+    taken: dict[int, int] = defaultdict(int)
+    for line in view.lines:
+        order.items.append(OrderItem(
+            product_id=line.product.id, variant_id=line.variant.id,
+            product_name=line.product.name, pack_name=line.variant.name,
+            unit=line.product.unit, pack_quantity=line.variant.quantity,
+            quantity=line.quantity, unit_price_paise=line.unit_price_paise,
+            line_total_paise=line.line_total_paise,
+        ))
+        taken[line.product.id] += line.base_quantity
+    order.history.append(OrderStatusChange(from_status=None, to_status=OrderStatus.PLACED,
+                                           actor="customer", note="Order placed"))
+    db.session.flush()  # the order id, for the ledger
+    for product_id in product_ids:
+        record_movement(products[product_id], -taken[product_id], "sale", order_id=order.id,
+                        actor="customer")
+    for line in list(cart.lines):
+        db.session.delete(line)
+    db.session.commit()
+    return order
+
+
+def _check_rules(settings, details: CustomerDetails, total_paise: int) -> None:
+    pincodes = settings.pincodes
+    if pincodes and details.pincode not in pincodes:
+        db.session.rollback()
+        raise InvalidInput(
+            f"Sorry, we do not deliver to {details.pincode} yet. "
+            "Please use an address in our delivery area.", field="pincode")
+    if (details.payment_method is PaymentMethod.COD and settings.cod_max_paise
+            and total_paise > settings.cod_max_paise):
+        db.session.rollback()
+        raise InvalidInput(
+            f"Cash on delivery is available for orders up to "
+            f"{format_rupees(settings.cod_max_paise)}.", field="payment_method")
+
+
+def get_order_by_token(token: str) -> Order | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalars(select(Order).where(Order.public_token == token)).first()
+

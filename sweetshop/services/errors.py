@@ -1,0 +1,42 @@
+"""Domain errors: services raise them, views turn them into messages for people."""
+
+
+class DomainError(Exception):
+    """A refusal with a message fit to show the customer or owner as it is."""
+
+    status_code = 422
+    field: str | None = None
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if field:
+            self.field = field
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class InvalidInput(DomainError):
+    status_code = 400
+
+
+class OutOfStock(DomainError):
+    status_code = 409
+
+
+class EmptyCart(DomainError):
+    status_code = 409
+
+
+class CartNeedsAttention(DomainError):
+    status_code = 409
+
+
+class ShopClosed(DomainError):
+    status_code = 409
+
+
+class InvalidTransition(DomainError):
+    status_code = 409

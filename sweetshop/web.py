@@ -1,0 +1,120 @@
+"""Wiring for the web side: blueprints, template filters, error pages, response headers."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db, redis_conn
+from .formatting import format_local_time, format_quantity, format_rupees
+from .htmx import is_htmx
+from .services.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+CART_COOKIE = "cart"
+
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: https://res.cloudinary.com",
+    "connect-src 'self'",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def register_web(app: Flask) -> None:
+    from .cart.views import bp as cart_bp
+    from .checkout.views import bp as checkout_bp
+    from .orders.views import bp as orders_bp
+    from .storefront.views import bp as storefront_bp
+
+    for bp in (storefront_bp, cart_bp, checkout_bp, orders_bp):
+        app.register_blueprint(bp)
+
+    app.add_template_filter(format_rupees, "rupees")
+    app.add_template_filter(format_quantity, "quantity")
+    app.add_template_filter(format_local_time, "local_time")
+    app.add_url_rule("/health", "health", health)
+
+    @app.context_processor
+    def shop_context():
+        from .services.cart import cart_count
+        from .services.shop import get_settings
+
+        def header_cart_count():
+            if "cart_count" not in g:
+                g.cart_count = cart_count(request.cookies.get(CART_COOKIE))
+            return g.cart_count
+
+        def shop():
+            if "shop" not in g:
+                g.shop = get_settings()
+            return g.shop
+
+        return {"cart_count": header_cart_count, "shop": shop}
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config["ENV_NAME"] == "production":
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
+        return response
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        db.session.rollback()
+        return error_response(error.status_code, error.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return error_response(400, "This page had expired, so nothing was changed. "
+                                   "Please go back, reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        messages = {
+            404: "We could not find that page.",
+            405: "That action is not possible here.",
+            413: "That upload is too large.",
+        }
+        return error_response(error.code or 500, messages.get(error.code, error.description))
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return error_response(500, "Something went wrong on our side. Please try again.")
+
+
+def error_response(status: int, message: str):
+    if is_htmx():
+        return render_template("_partials/_error.html", message=message, status=status), status
+    return render_template("errors/error.html", message=message, status=status), status
+
+
+def health():
+    state = {"postgres": "ok", "redis": "ok"}
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # health must answer whatever failed
+        state["postgres"] = f"error: {exc.__class__.__name__}"
+        db.session.rollback()
+    try:
+        redis_conn.client().ping()
+    except Exception as exc:
+        state["redis"] = f"error: {exc.__class__.__name__}"
+    ok = all(v == "ok" for v in state.values())
+    return jsonify(status="ok" if ok else "degraded", **state), 200 if ok else 503
