@@ -1,0 +1,35 @@
+"""Small builders for test data, committed so other connections see it."""
+from __future__ import annotations
+
+from sweetshop.extensions import db
+from sweetshop.models import Category, Product, Unit, Variant
+from sweetshop.services.stock import record_movement
+
+_counter = {"n": 0}
+
+
+def make_product(name: str | None = None, *, stock: int = 5000, unit: Unit = Unit.GRAM,
+                 packs=(("250 g", 250, 30000), ("500 g", 500, 58000), ("1 kg", 1000, 115000)),
+                 active: bool = True, category: Category | None = None) -> Product:
+    _counter["n"] += 1
+    n = _counter["n"]
+    name = name or f"Sweet {n}"
+    if category is None:
+        category = Category(name=f"Category {n}", slug=f"category-{n}", position=n)
+        db.session.add(category)
+    slug = name.lower().replace(" ", "-") + f"-{n}"
+    product = Product(name=name, slug=slug, category=category, unit=unit, stock=0,
+                      active=active, description=f"About {name}.")
+    db.session.add(product)
+    for i, (pack, quantity, price) in enumerate(packs):
+        product.variants.append(Variant(name=pack, quantity=quantity, price_paise=price,
+                                        position=i, is_default=(i == 0)))
+    db.session.flush()
+    if stock:
+        record_movement(product, stock, "opening stock", actor="test")
+    db.session.commit()
+    return product
+
+
+def variant_named(product: Product, name: str) -> Variant:
+    return next(v for v in product.variants if v.name == name)
