@@ -12,3 +12,20 @@ def register_cli(app: Flask) -> None:
             click.echo("Demo catalogue loaded.")
         else:
             click.echo("Demo catalogue already present; nothing changed.")
+
+    @app.cli.command("create-admin")
+    @click.argument("email")
+    def create_admin_command(email):
+        """Create an owner account or reset its password (ADMIN_PASSWORD or a prompt)."""
+        import os
+
+        from .services.admin_auth import create_or_reset_admin
+        from .services.errors import DomainError
+
+        password = os.environ.get("ADMIN_PASSWORD") or click.prompt(
+            "Password", hide_input=True, confirmation_prompt=True)
+        try:
+            _, created = create_or_reset_admin(email, password)
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"{'Created' if created else 'Reset the password of'} owner {email.lower()}.")

@@ -17,6 +17,11 @@ log = logging.getLogger(__name__)
 
 CART_COOKIE = "cart"
 
+# The admin menu: (endpoint, label). Admin feature modules add their entry here.
+ADMIN_NAV = [
+    ("admin.dashboard", "Dashboard"),
+]
+
 CSP = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
@@ -35,9 +40,10 @@ def register_web(app: Flask) -> None:
     from .cart.views import bp as cart_bp
     from .checkout.views import bp as checkout_bp
     from .orders.views import bp as orders_bp
+    from .admin import bp as admin_bp
     from .storefront.views import bp as storefront_bp
 
-    for bp in (storefront_bp, cart_bp, checkout_bp, orders_bp):
+    for bp in (storefront_bp, cart_bp, checkout_bp, orders_bp, admin_bp):
         app.register_blueprint(bp)
 
     app.add_template_filter(format_rupees, "rupees")
@@ -60,7 +66,7 @@ def register_web(app: Flask) -> None:
                 g.shop = get_settings()
             return g.shop
 
-        return {"cart_count": header_cart_count, "shop": shop}
+        return {"cart_count": header_cart_count, "shop": shop, "admin_nav": ADMIN_NAV}
 
     @app.after_request
     def security_headers(response):

@@ -4,9 +4,10 @@ from .catalog import Category, Product, Variant, StockMovement, Unit
 from .cart import Cart, CartLine
 from .orders import Order, OrderItem, OrderStatusChange, OrderStatus, PaymentStatus, PaymentMethod
 from .shop import ShopSettings
+from .admin import AdminUser, AdminSession, LoginAttempt
 
 __all__ = [
     "utcnow", "Category", "Product", "Variant", "StockMovement", "Unit", "Cart", "CartLine",
     "Order", "OrderItem", "OrderStatusChange", "OrderStatus", "PaymentStatus", "PaymentMethod",
-    "ShopSettings",
+    "ShopSettings", "AdminUser", "AdminSession", "LoginAttempt",
 ]

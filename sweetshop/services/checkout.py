@@ -95,16 +95,17 @@ def _place_order(cart_token, details: CustomerDetails, key: str) -> Order:
         )
     }
     view = price_lines(cart.lines)
-    short = [l for l in view.lines if l.problem and l.product.stock < l.base_quantity]
-    if any(l.problem for l in view.lines):
+    # Short means all packs of a sweet together want more than its pool, not just one line.
+    wanted: dict[int, int] = defaultdict(int)
+    for line in view.lines:
+        wanted[line.product.id] += line.base_quantity
+    short = [l for l in view.lines if l.problem and wanted[l.product.id] > l.product.stock]
+    problems = "; ".join(dict.fromkeys(l.problem for l in view.lines if l.problem))
+    if problems:
         db.session.rollback()
         if short:
-            raise OutOfStock(
-                "Some sweets sold out while you were shopping: "
-                + "; ".join(l.problem for l in view.lines if l.problem)
-            )
-        raise CartNeedsAttention("Please check your cart: " +
-                                 "; ".join(l.problem for l in view.lines if l.problem))
+            raise OutOfStock("Some sweets sold out while you were shopping: " + problems)
+        raise CartNeedsAttention("Please check your cart: " + problems)
     if view.problems:
         db.session.rollback()
         raise CartNeedsAttention(" ".join(view.problems))

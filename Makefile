@@ -1,0 +1,60 @@
+# Sweetshop: `make run` to try it, `make test` to check it. See README.md.
+
+SHELL       := /bin/bash
+PYTHON      ?= python3
+VENV        := .venv
+PY          := $(VENV)/bin/python
+PIP_STAMP   := $(VENV)/.requirements.stamp
+NPM_STAMP   := node_modules/.package-lock.stamp
+HTMX        := static/vendor/htmx.min.js
+PYTEST_ARGS ?=
+
+.PHONY: setup run test browser test-services bench stop clean-instance
+
+## setup: virtualenv + Python packages (re-run only when requirements.txt changes) + htmx
+setup: $(PIP_STAMP) $(HTMX)
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Sweetshop needs Python 3.11+; set PYTHON=python3.x" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# order-only on $(PY): creating the venv must not, by itself, look newer than the stamp
+$(PIP_STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	@touch $@
+
+# npm sets file times inside packages to 1985, so a stamp tracks the install
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(HTMX): $(NPM_STAMP)
+	@mkdir -p $(@D)
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+## browser: Debian's chromium for the Playwright tests (/usr/bin/chromium)
+browser:
+	@scripts/ensure_chromium.sh
+
+## run: embedded PostgreSQL + Redis (unless DATABASE_URL/REDIS_URL are set), migrate, seed, serve
+run: setup
+	$(PY) scripts/run_dev.py
+
+## test: PostgreSQL and Redis on 127.0.0.1, then pytest (PYTEST_ARGS="-k cart -x")
+test: setup browser test-services
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-services: setup
+	@$(PY) scripts/ensure_test_services.py
+
+bench: setup
+	@if [ -f bench/run.py ]; then $(PY) bench/run.py; else echo "bench/run.py does not exist yet"; fi
+
+## stop: stop embedded servers left running by `python -m sweetshop.devservices env`
+stop:
+	@if [ -x $(PY) ]; then $(PY) sweetshop/devservices.py stop; fi
+
+## clean-instance: stop the embedded servers, then delete instance/ (database, redis, uploads)
+clean-instance: stop
+	rm -rf instance

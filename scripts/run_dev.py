@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""Run Sweetshop locally: services, migrations, demo data, web server and worker (`make run`).
+
+1. DATABASE_URL / REDIS_URL from the environment, else embedded PostgreSQL and Redis with
+   their data in instance/ (see sweetshop/devservices.py).
+2. flask db upgrade; flask seed-demo; flask create-admin (if the app has that command).
+3. gunicorn wsgi:app on 127.0.0.1:$PORT (8000) and an RQ worker, until Ctrl-C or SIGTERM;
+   then the worker, the web server and the embedded servers this run started are stopped.
+   If either child dies, the rest is stopped too and the exit status is non-zero.
+
+Options: --no-seed skips seed-demo and create-admin; --port overrides $PORT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import importlib.util
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent  # the venv's bin: flask, gunicorn, rq
+RQ_QUEUES = ["default", "notifications"]  # the same queues as the Procfile's worker
+# The demo owner `make run` creates (or resets) so the admin pages can be tried at once.
+DEMO_OWNER_EMAIL = "owner@example.com"
+DEMO_OWNER_PASSWORD = "mithai-demo-2026"
+
+
+def load_devservices():
+    """Import sweetshop/devservices.py by path, so a half-written app package cannot break it."""
+    spec = importlib.util.spec_from_file_location("sweetshop_devservices", ROOT / "sweetshop" / "devservices.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def tool(name: str) -> str:
+    path = BIN / name
+    return str(path) if path.exists() else (shutil.which(name) or name)
+
+
+def flask(*args: str, env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([tool("flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, **kwargs)
+
+
+def flask_commands(env: dict[str, str]) -> set[str]:
+    """Names of the CLI commands the app registers (empty if the app does not load)."""
+    result = flask("--help", env=env, capture_output=True, text=True)
+    commands, in_section = set(), False
+    for line in result.stdout.splitlines():
+        if line.strip() == "Commands:":
+            in_section = True
+        elif in_section and line.startswith("  ") and line.strip():
+            commands.add(line.split()[0])
+    return commands
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM if the runner dies, even by SIGKILL (Linux only)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def start(argv: list[str], env: dict[str, str]) -> subprocess.Popen:
+    # Own session: Ctrl-C reaches only this runner, which then stops the children in order
+    # (a second SIGINT would turn RQ's warm shutdown into a cold one).
+    return subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True, preexec_fn=_die_with_parent)
+
+
+def stop(proc: subprocess.Popen, name: str, timeout: float = 15) -> None:
+    if proc.poll() is not None:
+        return
+    say(f"stopping {name}")
+    proc.send_signal(signal.SIGTERM)  # gunicorn: graceful; rq: warm shutdown (finish the job)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+class Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame):
+    raise Stop(signal.Signals(signum).name)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")))
+    parser.add_argument("--no-seed", action="store_true", help="skip seed-demo and create-admin")
+    args = parser.parse_args()
+
+    signal.signal(signal.SIGINT, _raise_stop)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    devservices = load_devservices()
+    children: list[tuple[str, subprocess.Popen]] = []
+    try:
+        instance_dir = ROOT / "instance"
+        say("services")
+        urls = devservices.ensure_all(instance_dir)
+        for name, url in urls.items():
+            print(f"    {name}={url}", flush=True)
+
+        env = dict(os.environ, **urls, PYTHONUNBUFFERED="1")
+        owner_login = None
+        env.setdefault("SWEETSHOP_ENV", "development")
+
+        say("flask db upgrade")
+        if flask("db", "upgrade", env=env).returncode != 0:
+            say("migrations failed; stopping")
+            return 1
+
+        if not args.no_seed:
+            commands = flask_commands(env)
+            if "seed-demo" in commands:
+                say("flask seed-demo")
+                if flask("seed-demo", env=env).returncode != 0:
+                    say("seed-demo failed; stopping")
+                    return 1
+            else:
+                say("no seed-demo command yet; skipping")
+            if "create-admin" in commands:
+                say(f"flask create-admin {DEMO_OWNER_EMAIL}")
+                admin_env = dict(env, ADMIN_PASSWORD=env.get("ADMIN_PASSWORD", DEMO_OWNER_PASSWORD))
+                if flask("create-admin", DEMO_OWNER_EMAIL, env=admin_env,
+                         stdin=subprocess.DEVNULL).returncode != 0:
+                    say("create-admin failed (see above); continuing")
+                else:
+                    owner_login = (DEMO_OWNER_EMAIL, admin_env["ADMIN_PASSWORD"])
+
+        say("starting gunicorn and the RQ worker")
+        web = start(
+            [tool("gunicorn"), "wsgi:app", "--bind", f"127.0.0.1:{args.port}",
+             "--workers", str(args.workers), "--access-logfile", "-"],
+            env,
+        )
+        children.append(("gunicorn", web))
+        worker = start([tool("rq"), "worker", "--url", env["REDIS_URL"], *RQ_QUEUES], env)
+        children.append(("rq worker", worker))
+
+        if not wait_for_port(args.port, web):
+            say("gunicorn did not start; stopping")
+            return 1
+        print(f"\nSweetshop is running at http://127.0.0.1:{args.port}  (Ctrl-C to stop)", flush=True)
+        if owner_login:
+            print(f"Admin: http://127.0.0.1:{args.port}/admin/  email {owner_login[0]}  "
+                  f"password {owner_login[1]}", flush=True)
+        print(flush=True)
+
+        while True:
+            for name, proc in children:
+                if proc.poll() is not None:
+                    say(f"{name} exited with status {proc.returncode}; stopping")
+                    return 1
+            time.sleep(0.5)
+    except (Stop, KeyboardInterrupt):
+        print(flush=True)
+        return 0
+    finally:
+        # Ignore further Ctrl-C while shutting down, so cleanup is not cut short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for name, proc in reversed(children):
+            stop(proc, name)
+        if devservices._started:
+            say("stopping embedded services")
+        devservices.stop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
