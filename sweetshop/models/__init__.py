@@ -5,9 +5,11 @@ from .cart import Cart, CartLine
 from .orders import Order, OrderItem, OrderStatusChange, OrderStatus, PaymentStatus, PaymentMethod
 from .shop import ShopSettings
 from .admin import AdminUser, AdminSession, LoginAttempt
+from .notifications import Notification, WhatsAppWindow
 
 __all__ = [
     "utcnow", "Category", "Product", "Variant", "StockMovement", "Unit", "Cart", "CartLine",
     "Order", "OrderItem", "OrderStatusChange", "OrderStatus", "PaymentStatus", "PaymentMethod",
     "ShopSettings", "AdminUser", "AdminSession", "LoginAttempt",
+    "Notification", "WhatsAppWindow",
 ]

@@ -28,6 +28,13 @@ class ShopSettings(db.Model):
     cod_max_paise: Mapped[int] = mapped_column(Integer, default=0)  # 0: no limit
     # One 6-digit pincode per line or comma-separated; empty means deliver anywhere.
     serviceable_pincodes: Mapped[str] = mapped_column(Text, default="")
+    # Phones (E.164, one per line or comma-separated) that get a message for every new order.
+    owner_phones: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    @property
+    def owner_phone_list(self) -> list[str]:
+        import re
+        return re.findall(r"\+\d{8,15}", self.owner_phones or "")
 
     @property
     def pincodes(self) -> set[str]:

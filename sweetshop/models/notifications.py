@@ -1,0 +1,52 @@
+"""The notification outbox: every message we mean to send, written with the change that causes it."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import created_at_column, utcnow
+
+# Delivery states only move forward (a late "sent" callback never undoes "delivered").
+STATUS_RANK = {
+    "queued": 0, "sending": 1, "accepted": 2, "sent": 3, "undelivered": 4, "failed": 4,
+    "delivered": 5, "read": 6,
+}
+FINAL_SEND_STATES = {"sent", "delivered", "read", "undelivered", "failed", "accepted"}
+
+
+class Notification(db.Model):
+    __tablename__ = "notification"
+    __table_args__ = (
+        Index("ix_notification_pending", "status", "next_attempt_at",
+              postgresql_where="status IN ('queued', 'sending')"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))          # order_placed, owner_new_order, ...
+    channel: Mapped[str] = mapped_column(String(10))       # sms | whatsapp
+    to: Mapped[str] = mapped_column(String(20))            # E.164
+    body: Mapped[str] = mapped_column(Text)                 # the text (SMS, or WhatsApp free text)
+    variables: Mapped[dict] = mapped_column(JSON, default=dict)  # WhatsApp template variables
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error_code: Mapped[str | None] = mapped_column(String(20))
+    error_message: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+
+    order = relationship("Order")
+
+
+class WhatsAppWindow(db.Model):
+    """When a customer last wrote to us on WhatsApp: free text is allowed for 24 hours after."""
+    __tablename__ = "whatsapp_window"
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_inbound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
