@@ -165,6 +165,9 @@ def main() -> int:
         children.append(("gunicorn", web))
         worker = start([tool("rq"), "worker", "--url", env["REDIS_URL"], *RQ_QUEUES], env)
         children.append(("rq worker", worker))
+        # The periodic sweeper: re-enqueues messages whose job was lost, expires unpaid orders.
+        clock = start([tool("flask"), "--app", "wsgi", "periodic"], env)
+        children.append(("periodic sweeper", clock))
 
         if not wait_for_port(args.port, web):
             say("gunicorn did not start; stopping")

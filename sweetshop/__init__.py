@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     _validate(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs every header
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)

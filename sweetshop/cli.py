@@ -29,3 +29,13 @@ def register_cli(app: Flask) -> None:
         except DomainError as error:
             raise click.ClickException(error.message) from None
         click.echo(f"{'Created' if created else 'Reset the password of'} owner {email.lower()}.")
+
+    @app.cli.command("periodic")
+    @click.option("--once", is_flag=True, help="run each sweep once and exit")
+    def periodic_command(once):
+        """Run the periodic sweeps (lost jobs, expiry, reconciliation)."""
+        from .periodic import run_forever, run_once
+        if once:
+            click.echo(run_once())
+        else:
+            run_forever()

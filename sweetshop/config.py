@@ -9,9 +9,23 @@
 | PUBLIC_BASE_URL     | the shop's public address, for links in messages               | http://127.0.0.1:8000 |
 | CART_DAYS           | how long a cart cookie lives                                   | 30 |
 | MAX_LINE_QUANTITY   | most packs of one kind in a cart line                          | 20 |
+| TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN | Twilio credentials; unset: messages go to the log (console backend) | unset |
+| TWILIO_SMS_FROM     | the SMS sender number (or use TWILIO_MESSAGING_SERVICE_SID)     | unset |
+| TWILIO_MESSAGING_SERVICE_SID | a Messaging Service to send SMS through               | unset |
+| TWILIO_WHATSAPP_FROM | the shop's WhatsApp sender, E.164 (e.g. +14155238886)         | unset |
+| TWILIO_WA_TEMPLATES | JSON: message kind -> approved Content SID (HX...), for WhatsApp outside the 24-hour window | {} |
+| TWILIO_API_BASE     | send Twilio API calls to another host (tests' local fake)      | Twilio's |
+| TWILIO_TIMEOUT      | seconds to wait for Twilio                                     | 10 |
+| NOTIFY_MAX_ATTEMPTS | tries for a message before it is marked failed                 | 6 |
+| NOTIFY_CLAIM_TIMEOUT | seconds after which a send that never finished is checked and retried | 120 |
+| PERIODIC_INTERVAL   | seconds between runs of the periodic sweeper (flask periodic)  | 30 |
+| CLOUDINARY_URL      | cloudinary://KEY:SECRET@CLOUD: product photos go to Cloudinary; unset: stored in instance/uploads/ | unset |
+| CLOUDINARY_TIMEOUT  | seconds to wait for a Cloudinary upload or delete              | 20 |
+| UPLOAD_DIR          | folder for product photos when CLOUDINARY_URL is unset         | instance/uploads |
 """
 from __future__ import annotations
 
+import json
 import os
 
 DEV_SECRET = "dev-only-not-secret"
@@ -38,9 +52,24 @@ class Config:
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
         self.CART_DAYS = int(env.get("CART_DAYS", "30"))
         self.MAX_LINE_QUANTITY = int(env.get("MAX_LINE_QUANTITY", "20"))
+        self.TWILIO_ACCOUNT_SID = env.get("TWILIO_ACCOUNT_SID")
+        self.TWILIO_AUTH_TOKEN = env.get("TWILIO_AUTH_TOKEN")
+        self.TWILIO_SMS_FROM = env.get("TWILIO_SMS_FROM")
+        self.TWILIO_MESSAGING_SERVICE_SID = env.get("TWILIO_MESSAGING_SERVICE_SID")
+        self.TWILIO_WHATSAPP_FROM = env.get("TWILIO_WHATSAPP_FROM")
+        self.TWILIO_WA_TEMPLATES = json.loads(env.get("TWILIO_WA_TEMPLATES") or "{}")
+        self.TWILIO_API_BASE = env.get("TWILIO_API_BASE")
+        self.TWILIO_TIMEOUT = float(env.get("TWILIO_TIMEOUT", "10"))
+        self.NOTIFY_MAX_ATTEMPTS = int(env.get("NOTIFY_MAX_ATTEMPTS", "6"))
+        self.NOTIFY_CLAIM_TIMEOUT = int(env.get("NOTIFY_CLAIM_TIMEOUT", "120"))
+        self.PERIODIC_INTERVAL = int(env.get("PERIODIC_INTERVAL", "30"))
         # CSRF tokens live as long as the session: a phone left on a form for hours still works.
         self.WTF_CSRF_TIME_LIMIT = None
         self.MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # photos are at most 5 MB, plus form overhead
+        self.CLOUDINARY_URL = env.get("CLOUDINARY_URL") or None
+        self.CLOUDINARY_TIMEOUT = float(env.get("CLOUDINARY_TIMEOUT", "20"))
+        # Local photo store when CLOUDINARY_URL is unset (None: <instance>/uploads).
+        self.UPLOAD_DIR = env.get("UPLOAD_DIR") or None
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.ENV_NAME == "production"

@@ -1,6 +1,7 @@
 """How money, quantities and times read to a person in India. Used as Jinja filters."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -47,4 +48,5 @@ def format_quantity(amount: int, unit: Unit | str) -> str:
 def format_local_time(value: datetime | None, fmt: str = "%d %b %Y, %I:%M %p") -> str:
     if value is None:
         return ""
-    return value.astimezone(KOLKATA).strftime(fmt).replace(" 0", " ")
+    # No leading zeros on the day or the hour ("1 Mar 2026, 9:35 AM"), minutes untouched.
+    return re.sub(r"(^|\s)0(\d)", r"\1\2", value.astimezone(KOLKATA).strftime(fmt))

@@ -17,6 +17,9 @@ def normalise_phone(raw: str | None, region: str = "IN") -> str | None:
         return None
     if not phonenumbers.is_valid_number(number):
         return None
+    # We deliver in India and text Indian mobiles: "+1 415 ..." is valid, but not ours.
+    if number.country_code != phonenumbers.country_code_for_region(region):
+        return None
     if phonenumbers.number_type(number) not in MOBILE_TYPES:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

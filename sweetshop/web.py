@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from .extensions import db, redis_conn
 from .formatting import format_local_time, format_quantity, format_rupees
 from .htmx import is_htmx
+from .phones import display_phone
 from .services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,9 @@ CART_COOKIE = "cart"
 # The admin menu: (endpoint, label). Admin feature modules add their entry here.
 ADMIN_NAV = [
     ("admin.dashboard", "Dashboard"),
+    ("admin.list_orders", "Orders"),
+    ("admin.list_products", "Products"),
+    ("admin.edit_settings", "Settings"),
 ]
 
 CSP = "; ".join([
@@ -42,14 +46,19 @@ def register_web(app: Flask) -> None:
     from .orders.views import bp as orders_bp
     from .admin import bp as admin_bp
     from .storefront.views import bp as storefront_bp
+    from .webhooks.views import bp as webhooks_bp
 
-    for bp in (storefront_bp, cart_bp, checkout_bp, orders_bp, admin_bp):
+    for bp in (storefront_bp, cart_bp, checkout_bp, orders_bp, admin_bp, webhooks_bp):
         app.register_blueprint(bp)
 
     app.add_template_filter(format_rupees, "rupees")
     app.add_template_filter(format_quantity, "quantity")
     app.add_template_filter(format_local_time, "local_time")
+    app.add_template_filter(display_phone, "phone")
     app.add_url_rule("/health", "health", health)
+
+    from .integrations import cloudinary as photos
+    photos.init_app(app)  # photo store, /media/<name>, the image_tag template global
 
     @app.context_processor
     def shop_context():
@@ -66,7 +75,9 @@ def register_web(app: Flask) -> None:
                 g.shop = get_settings()
             return g.shop
 
-        return {"cart_count": header_cart_count, "shop": shop, "admin_nav": ADMIN_NAV}
+        # Entries whose pages are not registered (yet) are left out rather than breaking the menu.
+        admin_nav = [(e, label) for e, label in ADMIN_NAV if e in app.view_functions]
+        return {"cart_count": header_cart_count, "shop": shop, "admin_nav": admin_nav}
 
     @app.after_request
     def security_headers(response):

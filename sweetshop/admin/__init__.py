@@ -37,3 +37,5 @@ def actor() -> str:
 
 from . import auth_views  # noqa: E402,F401  (routes register on bp)
 from . import dashboard_views  # noqa: E402,F401
+from . import order_views  # noqa: E402,F401
+from . import settings_views  # noqa: E402,F401

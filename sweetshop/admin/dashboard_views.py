@@ -1,9 +1,27 @@
-"""The owner's home page."""
-from flask import render_template
+"""The owner's home page, and the small fragment it polls for new orders."""
+from flask import current_app, render_template, url_for
 
+from ..services import dashboard as dashboard_service
 from . import bp
 
 
 @bp.get("/")
 def dashboard():
-    return render_template("admin/dashboard.html")
+    days = dashboard_service.daily_totals()
+    return render_template(
+        "admin/dashboard.html",
+        today=dashboard_service.today_summary(),
+        waiting=dashboard_service.waiting_orders(),
+        low_stock=dashboard_service.low_stock_products(),
+        chart=dashboard_service.revenue_chart(days),
+        # The stock pages come with the catalogue; link them once they exist.
+        stock_url=url_for("admin.list_products")
+        if "admin.list_products" in current_app.view_functions else None,
+    )
+
+
+@bp.get("/orders/waiting")
+def waiting_orders():
+    """Polled every few seconds by the dashboard: one query (plus the sign-in check)."""
+    return render_template("admin/_waiting_orders.html",
+                           waiting=dashboard_service.waiting_orders())

@@ -1,6 +1,14 @@
+"""Admin forms: they parse and check input; services apply the business rules."""
+import re
+
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms import (
+    DateField, EmailField, HiddenField, IntegerField, PasswordField, RadioField, SelectField,
+    StringField, TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from ..models import OrderStatus
 
 
 class LoginForm(FlaskForm):
@@ -9,3 +17,97 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired("Please enter your password."),
                                                      Length(max=200)])
     next = HiddenField()
+
+
+# --- Orders ---------------------------------------------------------------------------------
+
+class OrderFilterForm(FlaskForm):
+    """The orders list's filters: a GET form, so no CSRF token (it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Search", filters=[lambda v: " ".join(v.split()) if isinstance(v, str) else v],
+                    validators=[Length(max=100, message="Please search with fewer words.")],
+                    description="Order number, customer name or phone")
+    status = SelectField("Status", choices=[("", "All statuses")] + [
+        (s.value, s.label) for s in OrderStatus], default="", validate_choice=True)
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=10_000)])
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date is before the start date.")
+
+
+class StatusChangeForm(FlaskForm):
+    """One button on the order page: the status wanted and the one the owner saw."""
+    to_status = HiddenField()
+    expected_from = HiddenField()
+    note = TextAreaField("Reason", validators=[Length(max=500, message=(
+        "Please keep the reason under 500 characters."))])
+
+
+# --- Shop settings --------------------------------------------------------------------------
+
+_AMOUNT = re.compile(r"^(\d{1,9})(?:\.(\d{1,2}))?$")
+
+
+class RupeeField(StringField):
+    """An amount typed in rupees ('40', '40.50', '₹1,150'), held as integer paise.
+
+    Empty reads as 0 (every money setting treats 0 as "none").
+    """
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        rupees, paise = divmod(int(self.data), 100)
+        return f"{rupees}.{paise:02d}" if paise else str(rupees)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = re.sub(r"^(₹|rs\.?|inr)\s*", "", valuelist[0].strip().lower()).replace(",", "")
+        text = text.replace(" ", "")
+        if not text:
+            self.data = 0
+            return
+        if text.startswith("-"):
+            self.data = None
+            raise ValueError("Please give an amount of ₹0 or more.")
+        match = _AMOUNT.match(text)
+        if not match:
+            self.data = None
+            raise ValueError("Please give an amount in rupees, e.g. 40 or 40.50.")
+        self.data = int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class SettingsForm(FlaskForm):
+    name = StringField("Shop name", filters=[_strip], validators=[
+        DataRequired("Please give the shop's name."),
+        Length(max=80, message="Please keep the name under 80 characters.")])
+    phone = StringField("Shop phone", filters=[_strip], validators=[Length(max=32, message=(
+        "That does not look like a phone number."))],
+        description="A mobile number customers can call, e.g. 98765 43210.")
+    is_open = RadioField("Taking orders", choices=[("open", "Open"), ("closed", "Closed")],
+                         validators=[DataRequired("Please choose open or closed.")],
+                         description="Closed: customers can browse, but checkout is refused.")
+    delivery_fee_paise = RupeeField("Delivery fee (₹)", description="0 for free delivery.")
+    free_delivery_above_paise = RupeeField(
+        "Free delivery from (₹)",
+        description="Orders of this amount or more travel free. 0: never free.")
+    min_order_paise = RupeeField("Minimum order (₹)", description="0: no minimum.")
+    cod_max_paise = RupeeField("Cash on delivery up to (₹)",
+                               description="Larger orders cannot pay cash. 0: no limit.")
+    serviceable_pincodes = TextAreaField(
+        "Delivery pincodes", validators=[Length(max=20_000, message="That list is too long.")],
+        description="6-digit pincodes, separated by commas or new lines. "
+                    "Empty: deliver to any pincode.")

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from ..phones import normalise_phone
@@ -35,6 +35,8 @@ class CheckoutForm(FlaskForm):
     ], description="Optional: a landmark, a time that suits you, or a message for the shop.")
     payment_method = RadioField("Payment", choices=[("cod", "Cash on delivery")], default="cod",
                                 validators=[DataRequired("Please choose how you will pay.")])
+    notify_whatsapp = BooleanField("Send updates on WhatsApp", description=(
+        "Otherwise we send updates by SMS to the number above."))
     idempotency_key = HiddenField()
 
     def validate_phone(self, field):

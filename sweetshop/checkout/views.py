@@ -46,6 +46,7 @@ def place_order():
         name=form.name.data, phone=form.phone.e164, address=form.address.data,
         pincode=form.pincode.data, note=form.note.data or "",
         payment_method=PaymentMethod(form.payment_method.data),
+        notify_whatsapp=bool(form.notify_whatsapp.data),
     )
     try:
         order = checkout_service.place_order(token, details, key)

@@ -186,7 +186,9 @@ def view_cart(token: str | None) -> CartView:
     if token and len(token) <= 64:
         cart = db.session.scalars(
             select(Cart).where(Cart.token == token).options(
+                # Product.variants too: a stock message names the smallest pack (no N+1).
                 selectinload(Cart.lines).joinedload(CartLine.variant).joinedload(Variant.product)
+                .selectinload(Product.variants)
             )
         ).first()
     return price_lines(cart.lines if cart else [])

@@ -17,6 +17,7 @@ from ..models import (
 )
 from .cart import price_lines
 from .errors import CartNeedsAttention, EmptyCart, InvalidInput, OutOfStock, ShopClosed
+from .notifications import queue_order_placed
 from .shop import get_settings
 from .stock import record_movement
 
@@ -146,6 +147,8 @@ def _place_order(cart_token, details: CustomerDetails, key: str) -> Order:
                         actor="customer")
     for line in list(cart.lines):
         db.session.delete(line)
+    # Messages are written in this same transaction; they are enqueued once it commits.
+    queue_order_placed(order)
     db.session.commit()
     return order
 

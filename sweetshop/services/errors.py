@@ -40,3 +40,8 @@ class ShopClosed(DomainError):
 
 class InvalidTransition(DomainError):
     status_code = 409
+
+
+class StockWouldGoNegative(DomainError):
+    """A stock change larger than what is on the shelf."""
+    status_code = 422

@@ -1,8 +1,13 @@
 """The shop's settings row."""
+import re
+
 from sqlalchemy.dialects.postgresql import insert
 
 from ..extensions import db
+from ..formatting import format_rupees
 from ..models import ShopSettings
+from ..phones import normalise_phone
+from .errors import InvalidInput
 
 
 def get_settings() -> ShopSettings:
@@ -16,4 +21,78 @@ def get_settings() -> ShopSettings:
         with db.engine.begin() as connection:
             connection.execute(insert(ShopSettings).values(id=1).on_conflict_do_nothing())
         settings = db.session.get(ShopSettings, 1)
+    return settings
+
+
+# The largest amount the owner can type for any money setting: ₹10 lakh. Catches a slip
+# of the finger (an extra zero or two) and keeps every sum far inside a 32-bit integer.
+MAX_AMOUNT_PAISE = 10_00_000 * 100
+MAX_PINCODES = 2000
+PINCODE = re.compile(r"^[1-9]\d{5}$")
+AMOUNT_FIELDS = {
+    "delivery_fee_paise": "The delivery fee",
+    "free_delivery_above_paise": "The free delivery amount",
+    "min_order_paise": "The minimum order",
+    "cod_max_paise": "The cash on delivery limit",
+}
+
+
+def parse_pincodes(text: str | None) -> list[str]:
+    """'560001, 560002\\n560038' -> ['560001', '560002', '560038'] (in order, no repeats).
+
+    Raises InvalidInput naming every entry that is not a 6-digit pincode.
+    """
+    entries = [e for e in re.split(r"[\s,;]+", text or "") if e]
+    bad = [e for e in dict.fromkeys(entries) if not PINCODE.match(e)]
+    if bad:
+        shown = ", ".join(bad[:10]) + (f" and {len(bad) - 10} more" if len(bad) > 10 else "")
+        raise InvalidInput(f"These are not 6-digit pincodes: {shown}.",
+                           field="serviceable_pincodes")
+    pincodes = list(dict.fromkeys(entries))
+    if len(pincodes) > MAX_PINCODES:
+        raise InvalidInput(f"Please list at most {MAX_PINCODES} pincodes.",
+                           field="serviceable_pincodes")
+    return pincodes
+
+
+def update_settings(*, name: str, phone: str | None, is_open: bool, delivery_fee_paise: int,
+                    free_delivery_above_paise: int, min_order_paise: int, cod_max_paise: int,
+                    serviceable_pincodes: str) -> ShopSettings:
+    """Save the owner's settings; checkout applies them from the next request. Commits.
+
+    Checks every value (name given, phone an Indian mobile in any usual format, amounts in
+    paise between 0 and ₹10 lakh, each pincode 6 digits) and raises InvalidInput with the
+    field at fault before changing anything. Stores the phone in E.164 and the pincodes
+    normalised, one list separated by commas.
+    """
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput("Please give the shop's name.", field="name")
+    if len(name) > 80:
+        raise InvalidInput("Please keep the name under 80 characters.", field="name")
+    e164 = ""
+    if phone and phone.strip():
+        e164 = normalise_phone(phone.strip())
+        if e164 is None:
+            raise InvalidInput("Please give a valid Indian mobile number, e.g. 98765 43210.",
+                               field="phone")
+    amounts = {"delivery_fee_paise": delivery_fee_paise,
+               "free_delivery_above_paise": free_delivery_above_paise,
+               "min_order_paise": min_order_paise, "cod_max_paise": cod_max_paise}
+    for key, value in amounts.items():
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InvalidInput(f"{AMOUNT_FIELDS[key]} must be an amount in rupees.", field=key)
+        if not 0 <= value <= MAX_AMOUNT_PAISE:
+            raise InvalidInput(f"{AMOUNT_FIELDS[key]} must be between ₹0 and "
+                               f"{format_rupees(MAX_AMOUNT_PAISE)}.", field=key)
+    pincodes = parse_pincodes(serviceable_pincodes)
+
+    settings = get_settings()
+    settings.name = name
+    settings.phone = e164
+    settings.is_open = bool(is_open)
+    for key, value in amounts.items():
+        setattr(settings, key, value)
+    settings.serviceable_pincodes = ", ".join(pincodes)
+    db.session.commit()
     return settings

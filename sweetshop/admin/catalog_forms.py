@@ -1,0 +1,189 @@
+"""Forms for the catalogue pages. They parse what the owner types (rupees, kg) into the
+integers the services take (paise, grams or pieces); the services own the rules."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField,
+    SelectField, StringField, TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..models import Unit
+from ..services.stock import ADJUST_REASONS
+
+RUPEES = re.compile(r"^(\d{1,7})(?:\.(\d{1,2}))?$")
+AMOUNT = re.compile(r"^([+\-−]?)(\d{1,9}(?:\.\d{1,3})?)$")
+
+
+def parse_rupees(text: str | None) -> int | None:
+    """'580' -> 58000, '580.5' -> 58050, '₹1,150.00' -> 115000; None if it is not a price."""
+    cleaned = re.sub(r"[\s,₹]|^rs\.?", "", (text or "").strip().lower())
+    match = RUPEES.match(cleaned)
+    if not match:
+        return None
+    return int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
+
+
+def rupees_text(paise: int | None) -> str:
+    """58000 -> '580', 58050 -> '580.50': how the owner would type it back."""
+    if paise is None:
+        return ""
+    rupees, rest = divmod(paise, 100)
+    return f"{rupees}.{rest:02d}" if rest else str(rupees)
+
+
+class RupeesField(StringField):
+    """The owner types rupees (580 or 580.50); .data is paise, or None when unreadable."""
+
+    def process_formdata(self, valuelist):
+        self.raw = valuelist[0] if valuelist else ""
+        self.data = parse_rupees(self.raw) if self.raw.strip() else None
+        if self.raw.strip() and self.data is None:
+            raise ValueError("Please give the price in rupees, like 580 or 580.50.")
+
+    def process_data(self, value):
+        self.raw = rupees_text(value)
+        self.data = value
+
+    def _value(self):
+        return self.raw if self.raw is not None else ""
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField with a friendly message and a numeric keypad on phones."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"inputmode": "numeric", "autocomplete": "off", **kwargs.pop("render_kw", {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip().replace(",", "")
+        if not text:
+            self.data = None
+            return
+        if not text.isdigit() or len(text) > 9:
+            self.data = None
+            raise ValueError("Please give a whole number, like 250.")
+        self.data = int(text)
+
+
+class PackFields:
+    """The three things a pack is: shared by the new-product rows and the pack editor."""
+    name = StringField("Pack name", validators=[Length(max=60)],
+                       render_kw={"autocomplete": "off", "placeholder": "500 g box"})
+    quantity = WholeNumberField("Quantity")
+    price = RupeesField("Price (₹)", render_kw={"inputmode": "decimal", "autocomplete": "off"})
+
+    def filled(self) -> bool:
+        return any((f.raw_data or [""])[0].strip() for f in (self.name, self.quantity, self.price)
+                   if f.raw_data)
+
+    def check_complete(self) -> bool:
+        ok = True
+        for f, message in ((self.name, "Please name the pack."),
+                           (self.quantity, "Please give the quantity."),
+                           (self.price, "Please give the price.")):
+            if f.data in (None, "") and not f.errors:
+                f.errors = [*f.errors, message]
+                ok = False
+        return ok
+
+
+class PackRowForm(PackFields, Form):
+    """One row of packs on the new-product form. A row left blank is ignored."""
+
+    def validate(self, extra_validators=None):
+        if not self.filled():
+            # Blank rows carry no errors, even if their fields could not be read.
+            for f in self:
+                f.errors = []
+            return True
+        return super().validate(extra_validators) and self.check_complete()
+
+
+class PackForm(PackFields, FlaskForm):
+    """Add or change one pack on the product page (each row has its own prefix)."""
+
+    def validate(self, extra_validators=None):
+        return super().validate(extra_validators) and self.check_complete()
+
+
+def unit_choices():
+    return [(Unit.GRAM.value, "Weight"), (Unit.PIECE.value, "Piece")]
+
+
+class ProductForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Please give the sweet a name."),
+                                           Length(max=120)])
+    description = TextAreaField("Description", validators=[Length(max=2000)])
+    category_id = SelectField("Category", coerce=int,
+                              validate_choice=True)
+    unit = RadioField("Sold by", choices=unit_choices(), default=Unit.GRAM.value,
+                      validators=[InputRequired("Please choose weight or piece.")])
+    active = BooleanField("On sale in the shop", default=True,
+                          description="Untick to hide the sweet from customers.")
+    low_stock_threshold = WholeNumberField(
+        "Low-stock threshold", default=0,
+        validators=[Optional(), NumberRange(min=0, max=10_000_000)],
+        description="In grams for sweets sold by weight, in pieces otherwise. "
+                    "The list marks the sweet when stock falls to this.")
+    photo = FileField("Photo", description="A JPEG, PNG or WebP photo, at most 5 MB.",
+                      render_kw={"accept": "image/jpeg,image/png,image/webp"})
+
+
+class NewProductForm(ProductForm):
+    packs = FieldList(FormField(PackRowForm), min_entries=1, max_entries=12)
+    add_pack = HiddenField()
+
+
+class CategoryForm(FlaskForm):
+    name = StringField("Category name", validators=[DataRequired("Please give the category a name."),
+                                                    Length(max=80)],
+                       render_kw={"autocomplete": "off"})
+
+
+class MoveForm(FlaskForm):
+    direction = SelectField(choices=[("up", "Up"), ("down", "Down")])
+
+
+STOCK_MODES = [("set", "Set to"), ("add", "Add"), ("remove", "Take off")]
+
+
+class StockForm(FlaskForm):
+    mode = SelectField("Change", choices=STOCK_MODES, default="set")
+    amount = StringField("Stock", validators=[DataRequired("Please give an amount.")],
+                         render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    unit = SelectField("Unit", choices=[("kg", "kg"), ("g", "g")], default="kg")
+    reason = SelectField("Reason", choices=[(r, r.capitalize()) for r in ADJUST_REASONS])
+    note = StringField("Note", validators=[Length(max=200)], render_kw={"autocomplete": "off"})
+    next = HiddenField()
+
+    def change_for(self, unit: Unit) -> tuple[int | None, int | None]:
+        """(change, new_total) in the product's base unit, or (None, None) with an error set."""
+        match = AMOUNT.match((self.amount.data or "").strip().replace(",", "").replace(" ", ""))
+        if not match:
+            self.amount.errors.append("Please give a number, like 2.5 or 500.")
+            return None, None
+        sign, number = match.groups()
+        factor = 1000 if unit is Unit.GRAM and self.unit.data == "kg" else 1
+        try:
+            value = Decimal(number) * factor
+        except InvalidOperation:
+            value = Decimal("0.5")
+        if value != value.to_integral_value():
+            what = "grams" if unit is Unit.GRAM else "pieces"
+            self.amount.errors.append(f"That is not a whole number of {what}.")
+            return None, None
+        amount = int(value)
+        mode = {"+": "add", "-": "remove", "−": "remove"}.get(sign, self.mode.data)
+        if mode == "set":
+            return None, amount
+        if amount == 0:
+            self.amount.errors.append("Please give an amount above zero to add or take off.")
+            return None, None
+        return (amount if mode == "add" else -amount), None

@@ -1,0 +1,41 @@
+"""The shop's settings: name, phone, open or closed, delivery charges and area, COD limit."""
+from flask import flash, redirect, render_template, url_for
+
+from ..services import shop as shop_service
+from ..services.errors import DomainError
+from . import bp
+from .forms import SettingsForm
+
+
+def _form_from(settings) -> SettingsForm:
+    form = SettingsForm(formdata=None, obj=settings)
+    form.is_open.data = "open" if settings.is_open else "closed"
+    return form
+
+
+@bp.get("/settings")
+def edit_settings():
+    return render_template("admin/settings.html", form=_form_from(shop_service.get_settings()))
+
+
+@bp.post("/settings")
+def update_settings():
+    form = SettingsForm()
+    if not form.validate():
+        return render_template("admin/settings.html", form=form), 422
+    try:
+        shop_service.update_settings(
+            name=form.name.data, phone=form.phone.data, is_open=form.is_open.data == "open",
+            delivery_fee_paise=form.delivery_fee_paise.data,
+            free_delivery_above_paise=form.free_delivery_above_paise.data,
+            min_order_paise=form.min_order_paise.data, cod_max_paise=form.cod_max_paise.data,
+            serviceable_pincodes=form.serviceable_pincodes.data or "",
+        )
+    except DomainError as error:
+        target = getattr(form, error.field, None) if error.field else None
+        if target is None:
+            raise
+        target.errors = [error.message]
+        return render_template("admin/settings.html", form=form), 422
+    flash("Settings saved.", "success")
+    return redirect(url_for("admin.edit_settings"), 303)

@@ -1,0 +1,187 @@
+"""Twilio adapter: SMS and WhatsApp through the official SDK, or the console when unconfigured.
+
+Nothing else imports the twilio SDK. Errors come out as our own exceptions, split into
+temporary (retry later) and permanent (record and stop), so the outbox job can decide.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+
+log = logging.getLogger("sweetshop.messages")
+
+# Twilio error codes that will not get better by retrying: bad or unreachable numbers,
+# opted-out recipients, WhatsApp template rules. https://www.twilio.com/docs/api/errors
+PERMANENT_CODES = {21211, 21408, 21610, 21612, 21614, 21635, 21608, 21654, 63016, 63014,
+                   63003, 21606, 21660}
+
+
+class MessagingError(Exception):
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+class TemporaryFailure(MessagingError):
+    """429, 5xx, timeouts, connection errors: safe to retry after backing off."""
+
+
+class PermanentFailure(MessagingError):
+    """Invalid number, opted out, not allowed: retrying would fail the same way."""
+
+
+@dataclass
+class Sent:
+    sid: str
+    status: str
+
+
+def address(channel: str, phone: str) -> str:
+    return f"whatsapp:{phone}" if channel == "whatsapp" else phone
+
+
+class ConsoleMessenger:
+    """Development backend: writes each message to the log and reports it sent."""
+
+    name = "console"
+
+    def send(self, *, to: str, channel: str, body: str, content_sid: str | None = None,
+             variables: dict | None = None, status_callback: str | None = None,
+             reference: str = "") -> Sent:
+        log.info("[%s to %s] %s", channel.upper(), to, body)
+        return Sent(sid=f"console-{reference}", status="sent")
+
+    def find_sent(self, *, to: str, channel: str, body: str, since: datetime) -> Sent | None:
+        return None
+
+
+class TwilioMessenger:
+    name = "twilio"
+
+    def __init__(self, account_sid: str, auth_token: str, *, sms_from: str | None,
+                 messaging_service_sid: str | None, whatsapp_from: str | None,
+                 api_base: str | None, timeout: float):
+        from twilio.http.http_client import TwilioHttpClient
+        from twilio.rest import Client
+
+        http_client = TwilioHttpClient(timeout=timeout)
+        if api_base:
+            http_client = _rebased(http_client, api_base)
+        self.client = Client(account_sid, auth_token, http_client=http_client)
+        self.sms_from = sms_from
+        self.messaging_service_sid = messaging_service_sid
+        self.whatsapp_from = whatsapp_from
+
+    def _sender(self, channel: str) -> dict:
+        if channel == "whatsapp":
+            if not self.whatsapp_from:
+                raise PermanentFailure("TWILIO_WHATSAPP_FROM is not set", code="config")
+            return {"from_": address("whatsapp", self.whatsapp_from)}
+        if self.messaging_service_sid:
+            return {"messaging_service_sid": self.messaging_service_sid}
+        if not self.sms_from:
+            raise PermanentFailure("TWILIO_SMS_FROM is not set", code="config")
+        return {"from_": self.sms_from}
+
+    def send(self, *, to: str, channel: str, body: str, content_sid: str | None = None,
+             variables: dict | None = None, status_callback: str | None = None,
+             reference: str = "") -> Sent:
+        params = {"to": address(channel, to), **self._sender(channel)}
+        if content_sid:
+            params["content_sid"] = content_sid
+            if variables:  # an empty variables string is refused by Twilio (twilio-python#892)
+                params["content_variables"] = json.dumps({str(k): str(v)
+                                                          for k, v in variables.items()})
+        else:
+            params["body"] = body
+        if status_callback:
+            params["status_callback"] = status_callback
+        message = self._call(lambda: self.client.messages.create(**params))
+        return Sent(sid=message.sid, status=message.status or "queued")
+
+    def find_sent(self, *, to: str, channel: str, body: str, since: datetime) -> Sent | None:
+        """A message to this number since `since` (with this body, for free text): how a send
+        interrupted between Twilio's answer and our record is found instead of sent again."""
+        messages = self._call(lambda: self.client.messages.list(
+            to=address(channel, to), date_sent_after=since, limit=20))
+        for message in messages:
+            if channel == "whatsapp" or (message.body or "").strip() == body.strip():
+                return Sent(sid=message.sid, status=message.status or "sent")
+        return None
+
+    @staticmethod
+    def _call(fn):
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
+        try:
+            return fn()
+        except TwilioRestException as exc:
+            code = exc.code
+            if exc.status == 429 or exc.status >= 500:
+                raise TemporaryFailure(str(exc.msg), code=str(code or exc.status)) from exc
+            if code in PERMANENT_CODES or 400 <= exc.status < 500:
+                raise PermanentFailure(str(exc.msg), code=str(code or exc.status)) from exc
+            raise TemporaryFailure(str(exc.msg), code=str(code or exc.status)) from exc
+        except TwilioException as exc:  # connection errors, timeouts
+            raise TemporaryFailure(str(exc), code="network") from exc
+        except OSError as exc:
+            raise TemporaryFailure(str(exc), code="network") from exc
+
+
+def _rebased(http_client, api_base: str):
+    """Point the SDK at another host (tests' local fake): rewrite https://*.twilio.com."""
+    import re
+
+    original = http_client.request
+    base = api_base.rstrip("/")
+
+    def request(method, url, *args, **kwargs):
+        return original(method, re.sub(r"^https://[a-z.-]*twilio\.com", base, url), *args,
+                        **kwargs)
+
+    http_client.request = request
+    return http_client
+
+
+def get_messenger(app=None):
+    """The backend for this app: Twilio when credentials are set, else the console."""
+    app = app or current_app
+    cached = app.extensions.get("messenger")
+    if cached is not None:
+        return cached
+    cfg = app.config
+    if cfg.get("TWILIO_ACCOUNT_SID") and cfg.get("TWILIO_AUTH_TOKEN"):
+        messenger = TwilioMessenger(
+            cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"],
+            sms_from=cfg.get("TWILIO_SMS_FROM"),
+            messaging_service_sid=cfg.get("TWILIO_MESSAGING_SERVICE_SID"),
+            whatsapp_from=cfg.get("TWILIO_WHATSAPP_FROM"),
+            api_base=cfg.get("TWILIO_API_BASE"), timeout=cfg.get("TWILIO_TIMEOUT", 10),
+        )
+    else:
+        messenger = ConsoleMessenger()
+    app.extensions["messenger"] = messenger
+    return messenger
+
+
+def validate_request(url: str, params, signature: str, app=None) -> bool:
+    """Check X-Twilio-Signature with the SDK's validator (HMAC-SHA1 over URL and params)."""
+    from twilio.request_validator import RequestValidator
+
+    token = (app or current_app).config.get("TWILIO_AUTH_TOKEN")
+    if not token or not signature:
+        return False
+    return RequestValidator(token).validate(url, params, signature)
+
+
+def twiml_message(text: str) -> str:
+    """A TwiML reply carrying one message (answering an incoming WhatsApp message)."""
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    response = MessagingResponse()
+    response.message(text)
+    return str(response)

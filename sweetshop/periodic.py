@@ -1,0 +1,44 @@
+"""The periodic sweeper (Procfile `clock`): recovers work whose RQ job was lost.
+
+Run `flask --app wsgi periodic` (loops) or `flask --app wsgi periodic --once`. Each task is
+idempotent and reads its state from PostgreSQL, so running two by mistake is harmless.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+
+def tasks():
+    """(name, function) pairs; later features add their sweeps here."""
+    from .services import notifications
+
+    return [("notifications", notifications.sweep)]
+
+
+def run_once() -> dict[str, int]:
+    from .extensions import db
+
+    results = {}
+    for name, fn in tasks():
+        try:
+            results[name] = fn()
+        except Exception:  # one failing task must not stop the others
+            log.exception("Periodic task %s failed", name)
+            db.session.rollback()
+            results[name] = -1
+    return results
+
+
+def run_forever() -> None:  # pragma: no cover - a loop around run_once
+    interval = current_app.config["PERIODIC_INTERVAL"]
+    log.info("Periodic sweeper every %s s", interval)
+    while True:
+        results = run_once()
+        if any(results.values()):
+            log.info("Periodic: %s", results)
+        time.sleep(interval)

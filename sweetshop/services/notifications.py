@@ -1,0 +1,281 @@
+"""The notification outbox: nothing lost, nothing sent twice.
+
+- `queue_*` functions add Notification rows to the caller's transaction (no commit). When
+  that transaction commits, the new rows are enqueued to RQ (an after-commit hook below).
+- `deliver(id)` is the RQ job's body: it claims the row, sends once, records Twilio's SID.
+  Temporary failures are retried with backoff, permanent ones recorded and left.
+- `sweep()` runs periodically: it re-enqueues rows whose job was lost (Redis restarted,
+  worker killed) and, for a send that was cut off midway, asks Twilio whether it went out
+  before sending again.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import event, or_, select
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..integrations.twilio import PermanentFailure, TemporaryFailure, get_messenger
+from ..models import Notification, Order, WhatsAppWindow, utcnow
+from ..models.notifications import STATUS_RANK
+from ..queueing import enqueue
+from .messages import compose
+from .shop import get_settings
+
+log = logging.getLogger(__name__)
+
+JOB = "sweetshop.jobs.send_notification"
+BACKOFF = [30, 120, 600, 1800, 3600, 7200]  # seconds between tries
+WHATSAPP_WINDOW = timedelta(hours=24)
+SWEEP_GRACE = timedelta(seconds=30)  # give the after-commit enqueue a head start
+ORDER_KINDS = {
+    "accepted": "order_accepted", "ready": "order_ready",
+    "out_for_delivery": "order_out_for_delivery", "delivered": "order_delivered",
+    "cancelled": "order_cancelled", "expired": "order_expired",
+}
+
+
+# --- writing intent (inside the caller's transaction) ------------------------------------
+
+def queue_message(kind: str, to: str, *, channel: str = "sms", order: Order | None = None,
+                  **extra) -> Notification:
+    """Add one message to the outbox in the current transaction; enqueued after commit."""
+    body, variables = compose(kind, get_settings().name, order, **extra)
+    notification = Notification(kind=kind, channel=channel, to=to, body=body,
+                                variables=variables, order=order, status="queued",
+                                next_attempt_at=utcnow())
+    db.session.add(notification)
+    db.session.flush()
+    db.session.info.setdefault("outbox", []).append(notification.id)
+    return notification
+
+
+def queue_order_message(order: Order, kind: str, **extra) -> Notification:
+    channel = "whatsapp" if order.notify_whatsapp else "sms"
+    return queue_message(kind, order.phone, channel=channel, order=order, **extra)
+
+
+def queue_order_placed(order: Order) -> None:
+    """The customer's confirmation and one message to each owner phone."""
+    queue_order_message(order, "order_placed")
+    items = sum(item.quantity for item in order.items)
+    for phone in get_settings().owner_phone_list:
+        queue_message("owner_new_order", phone, order=order,
+                      items=f"{items} pack{'s' if items != 1 else ''}")
+
+
+def queue_status_message(order: Order, to_status: str, note: str = "") -> None:
+    kind = ORDER_KINDS.get(to_status)
+    if kind:
+        queue_order_message(order, kind, reason=note)
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_after_commit(session):
+    ids = session.info.pop("outbox", None)
+    for notification_id in ids or ():
+        enqueue(JOB, notification_id, queue="notifications")
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session):
+    session.info.pop("outbox", None)
+
+
+# --- sending (the RQ job) ----------------------------------------------------------------
+
+def deliver(notification_id: int) -> str:
+    """Send one outbox row at most once. Idempotent: safe to run any number of times.
+
+    Locks the row (SKIP LOCKED: another worker on it means nothing to do), claims it with
+    status 'sending' in its own commit, calls Twilio, then records the SID. A row found in
+    'sending' after the claim timeout was interrupted mid-send: Twilio is asked first.
+    Returns what happened, for logs and tests.
+    """
+    cfg = current_app.config
+    now = utcnow()
+    row = db.session.scalars(
+        select(Notification).where(Notification.id == notification_id)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if row is None:
+        db.session.rollback()
+        return "busy"
+    if row.status not in ("queued", "sending"):
+        db.session.rollback()
+        return "done"
+    if row.status == "queued" and row.next_attempt_at > now:
+        db.session.rollback()
+        return "later"
+    claim_timeout = timedelta(seconds=cfg["NOTIFY_CLAIM_TIMEOUT"])
+    if row.status == "sending" and row.claimed_at and now - row.claimed_at < claim_timeout:
+        db.session.rollback()
+        return "in-flight"
+
+    messenger = get_messenger()
+    if row.status == "sending":
+        try:
+            found = messenger.find_sent(to=row.to, channel=row.channel, body=row.body,
+                                        since=row.claimed_at - timedelta(minutes=1))
+        except TemporaryFailure as exc:
+            _schedule_retry(row, exc, now)
+            return "retry"
+        if found is not None:
+            _record_sent(row.id, found.sid, found.status)
+            return "recovered"
+
+    channel, content_sid = _route(row, now)
+    row.channel = channel
+    row.status, row.claimed_at, row.attempts = "sending", now, row.attempts + 1
+    row_id, to, body, variables = row.id, row.to, row.body, dict(row.variables or {})
+    db.session.commit()
+
+    try:
+        sent = messenger.send(to=to, channel=channel, body=body, content_sid=content_sid,
+                              variables=variables, reference=str(row_id),
+                              status_callback=_status_callback_url(row_id))
+    except TemporaryFailure as exc:
+        row = db.session.get(Notification, row_id, with_for_update=True)
+        _schedule_retry(row, exc, utcnow())
+        return "retry"
+    except PermanentFailure as exc:
+        row = db.session.get(Notification, row_id, with_for_update=True)
+        row.status, row.error_code, row.error_message = "failed", exc.code, str(exc)[:500]
+        db.session.commit()
+        log.warning("Message %s failed for good: %s %s", row_id, exc.code, exc)
+        return "failed"
+    _record_sent(row_id, sent.sid, sent.status)
+    return "sent"
+
+
+def _route(row: Notification, now) -> tuple[str, str | None]:
+    """WhatsApp free text inside the customer's 24-hour window, else an approved template;
+    without a template for this kind the message goes by SMS rather than not at all."""
+    if row.channel != "whatsapp":
+        return "sms", None
+    window = db.session.get(WhatsAppWindow, row.to)
+    if window is not None and now - window.last_inbound_at < WHATSAPP_WINDOW:
+        return "whatsapp", None
+    content_sid = current_app.config.get("TWILIO_WA_TEMPLATES", {}).get(row.kind)
+    if content_sid or get_messenger().name == "console":
+        return "whatsapp", content_sid
+    return "sms", None
+
+
+def _status_callback_url(notification_id: int) -> str | None:
+    if get_messenger().name == "console":
+        return None
+    return f"{current_app.config['PUBLIC_BASE_URL']}/webhooks/twilio/status?n={notification_id}"
+
+
+def _schedule_retry(row: Notification, exc: Exception, now) -> None:
+    max_attempts = current_app.config["NOTIFY_MAX_ATTEMPTS"]
+    row.error_code = getattr(exc, "code", None)
+    row.error_message = str(exc)[:500]
+    if row.attempts >= max_attempts:
+        row.status = "failed"
+    else:
+        row.status = "queued"
+        delay = BACKOFF[min(row.attempts, len(BACKOFF) - 1)]
+        row.next_attempt_at = now + timedelta(seconds=delay)
+    db.session.commit()
+
+
+def _record_sent(row_id: int, sid: str, status: str) -> None:
+    """Store Twilio's SID; the status only moves forward (a callback may have come first)."""
+    row = db.session.get(Notification, row_id, with_for_update=True)
+    row.provider_sid = row.provider_sid or sid
+    row.sent_at = row.sent_at or utcnow()
+    status = status if status in STATUS_RANK else "sent"
+    if STATUS_RANK.get(status, 0) < STATUS_RANK["sent"]:
+        status = "sent"  # Twilio answered: it has the message, whatever it calls it
+    if STATUS_RANK.get(status, 0) > STATUS_RANK.get(row.status, 0):
+        row.status = status
+    row.error_code = row.error_message = None
+    db.session.commit()
+
+
+# --- callbacks, sweeper, owner actions -----------------------------------------------------
+
+def record_status(sid: str, status: str, error_code: str | None = None,
+                  notification_id: int | None = None) -> bool:
+    """Apply a Twilio status callback. Out-of-order and repeated callbacks are harmless."""
+    status = (status or "").lower()
+    if status not in STATUS_RANK:
+        return False
+    row = db.session.scalars(
+        select(Notification).where(or_(Notification.provider_sid == sid,
+                                       Notification.id == (notification_id or -1)))
+        .with_for_update()
+    ).first()
+    if row is None or (row.provider_sid and row.provider_sid != sid):
+        db.session.rollback()
+        return False
+    row.provider_sid = sid
+    row.sent_at = row.sent_at or utcnow()
+    if STATUS_RANK[status] > STATUS_RANK.get(row.status, 0):
+        row.status = status
+        if error_code:
+            row.error_code = str(error_code)[:20]
+            row.error_message = f"Twilio reported {status} (error {error_code})"
+    db.session.commit()
+    return True
+
+
+def sweep(now=None) -> int:
+    """Re-enqueue outbox rows whose job may have been lost. Returns how many."""
+    now = now or utcnow()
+    claim_timeout = timedelta(seconds=current_app.config["NOTIFY_CLAIM_TIMEOUT"])
+    ids = db.session.scalars(
+        select(Notification.id).where(or_(
+            (Notification.status == "queued") & (Notification.next_attempt_at <= now - SWEEP_GRACE),
+            (Notification.status == "sending") & (Notification.claimed_at <= now - claim_timeout),
+        )).order_by(Notification.id).limit(500)
+    ).all()
+    db.session.rollback()
+    for notification_id in ids:
+        enqueue(JOB, notification_id, queue="notifications")
+    return len(ids)
+
+
+def resend(notification_id: int, actor: str) -> Notification:
+    """The owner's "Resend": a new outbox row with the same words, enqueued after commit."""
+    original = db.session.get(Notification, notification_id)
+    if original is None:
+        from .errors import NotFound
+        raise NotFound("That message does not exist.")
+    copy = Notification(kind=original.kind, channel=original.channel, to=original.to,
+                        body=original.body, variables=original.variables,
+                        order_id=original.order_id, status="queued", next_attempt_at=utcnow())
+    db.session.add(copy)
+    db.session.flush()
+    db.session.info.setdefault("outbox", []).append(copy.id)
+    db.session.commit()
+    log.info("%s resent message %s as %s", actor, notification_id, copy.id)
+    return copy
+
+
+def note_whatsapp_inbound(phone: str) -> None:
+    """Open (or extend) the customer's 24-hour WhatsApp window. Commits."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    db.session.execute(insert(WhatsAppWindow).values(phone=phone, last_inbound_at=utcnow())
+                       .on_conflict_do_update(index_elements=["phone"],
+                                              set_={"last_inbound_at": utcnow()}))
+    db.session.commit()
+
+
+def failed_count(since=None) -> int:
+    stmt = select(db.func.count()).select_from(Notification).where(
+        Notification.status.in_(("failed", "undelivered")))
+    if since is not None:
+        stmt = stmt.where(Notification.created_at >= since)
+    return db.session.scalar(stmt) or 0
+
+
+__all__ = ["queue_message", "queue_order_message", "queue_order_placed", "queue_status_message",
+           "deliver", "sweep", "record_status", "resend", "note_whatsapp_inbound",
+           "failed_count"]

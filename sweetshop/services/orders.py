@@ -1,0 +1,206 @@
+"""The owner's side of an order: finding orders, and moving them through their statuses.
+
+The allowed moves live in TRANSITIONS, and change_status is the only function that changes
+Order.status after checkout, so every change is checked, locked and recorded in one place.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..formatting import KOLKATA
+from ..models import Order, OrderStatus, OrderStatusChange, Product
+from ..phones import normalise_phone
+from .errors import InvalidInput, InvalidTransition, NotFound
+from .stock import record_movement
+
+S = OrderStatus
+
+# Where an order may go from each status, by the owner's hand. Payment webhooks and the
+# expiry sweeper move orders out of awaiting_payment; delivered and cancelled are final.
+TRANSITIONS: dict[OrderStatus, tuple[OrderStatus, ...]] = {
+    S.PLACED: (S.ACCEPTED, S.CANCELLED),
+    S.ACCEPTED: (S.READY, S.OUT_FOR_DELIVERY, S.CANCELLED),
+    S.READY: (S.OUT_FOR_DELIVERY, S.DELIVERED, S.CANCELLED),
+    S.OUT_FOR_DELIVERY: (S.DELIVERED, S.CANCELLED),
+}
+
+# The button for each move, in the order they are offered (the accessible names matter).
+ACTIONS: dict[OrderStatus, str] = {
+    S.ACCEPTED: "Accept",
+    S.READY: "Mark ready",
+    S.OUT_FOR_DELIVERY: "Out for delivery",
+    S.DELIVERED: "Delivered",
+    S.CANCELLED: "Cancel order",
+}
+
+MAX_NOTE = 500
+PAGE_SIZE = 25
+MAX_PAGE = 10_000
+
+
+def allowed_transitions(status: OrderStatus) -> tuple[OrderStatus, ...]:
+    return TRANSITIONS.get(status, ())
+
+
+def parse_status(raw, field: str = "to_status") -> OrderStatus:
+    """A status sent by a form: refuses anything that is not one of ours (a tampered form)."""
+    if isinstance(raw, OrderStatus):
+        return raw
+    try:
+        return OrderStatus(str(raw or "").strip())
+    except ValueError:
+        raise InvalidInput("That is not an order status.", field=field) from None
+
+
+def get_order(order_id: int) -> Order:
+    """One order with its items and history, for the order page. Raises NotFound."""
+    order = db.session.scalars(
+        select(Order).where(Order.id == order_id)
+        .options(selectinload(Order.items), selectinload(Order.history))
+    ).first() if 0 < order_id < 2**31 else None
+    if order is None:
+        raise NotFound("We could not find that order.")
+    return order
+
+
+def change_status(order_id: int, to_status, actor: str, note: str = "",
+                  expected_from=None) -> Order:
+    """Move an order to `to_status`, if that is allowed from the status it has now.
+
+    Guarantees: locks the order row (FOR UPDATE) before reading its status, so two owners
+    pressing buttons at once are applied one after the other and the second is checked
+    against the first's result. `expected_from` is the status the owner saw; if the order
+    has moved on since, nothing is changed and InvalidTransition says what it is now.
+    Writes one OrderStatusChange row (who, note). Cancelling returns every item's stock
+    through the ledger (products locked in id order; items whose product was deleted are
+    skipped) and needs a reason in `note`. Commits; on any refusal writes nothing.
+    Raises NotFound, InvalidInput or InvalidTransition.
+    """
+    to_status = parse_status(to_status)
+    expected = parse_status(expected_from, "expected_from") if expected_from else None
+    note = " ".join((note or "").split())
+    if len(note) > MAX_NOTE:
+        raise InvalidInput(f"Please keep the note under {MAX_NOTE} characters.", field="note")
+    if to_status is S.CANCELLED and not note:
+        raise InvalidInput("Please give a reason for cancelling.", field="note")
+
+    order = db.session.scalars(
+        select(Order).where(Order.id == order_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).first() if 0 < order_id < 2**31 else None
+    if order is None:
+        db.session.rollback()
+        raise NotFound("We could not find that order.")
+    current = order.status
+    if (expected is not None and expected is not current) or to_status is current:
+        db.session.rollback()
+        raise InvalidTransition(f"This order is already {current.label.lower()}.")
+    if to_status not in allowed_transitions(current):
+        db.session.rollback()
+        raise InvalidTransition(
+            f"An order that is {current.label.lower()} cannot be marked "
+            f"{to_status.label.lower()}.")
+
+    order.status = to_status
+    db.session.add(OrderStatusChange(order=order, from_status=current, to_status=to_status,
+                                     actor=actor, note=note))
+    if to_status is S.CANCELLED:
+        _return_stock(order, actor)
+    # Later side effects hook in HERE, inside this transaction and after the change is
+    # known: write an outbox row (customer notification for accepted / out for delivery /
+    # cancelled; a refund request when a paid online order is cancelled) so the intent
+    # commits together with the status, then enqueue its job after the commit below.
+    db.session.commit()
+    return order
+
+
+def _return_stock(order: Order, actor: str) -> None:
+    returned: dict[int, int] = {}
+    for item in order.items:
+        if item.product_id is not None:  # the sweet may have been deleted since
+            returned[item.product_id] = returned.get(item.product_id, 0) + item.base_quantity
+    if not returned:
+        return
+    products = db.session.scalars(
+        select(Product).where(Product.id.in_(sorted(returned))).order_by(Product.id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).all()
+    for product in products:
+        record_movement(product, returned[product.id], "order cancelled", order_id=order.id,
+                        actor=actor)
+
+
+# --- Finding orders -------------------------------------------------------------------------
+
+@dataclass
+class OrderPage:
+    orders: list[Order]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The start and end (exclusive) of a calendar day in Asia/Kolkata, as aware datetimes."""
+    start = datetime.combine(day, time.min, tzinfo=KOLKATA)
+    return start, start + timedelta(days=1)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _search_condition(q: str):
+    """Order number ('1042' or '#1042'), phone in any usual format, or part of the name."""
+    conditions = [Order.customer_name.ilike(f"%{_escape_like(q)}%", escape="\\")]
+    number = re.fullmatch(r"#?\s*(\d{1,9})", q)
+    if number:
+        conditions.append(Order.number == int(number.group(1)))
+    phone = normalise_phone(q)
+    if phone:
+        conditions.append(Order.phone == phone)
+    digits = re.sub(r"[\s().+-]", "", q)
+    if digits.isdigit() and len(digits) >= 5:
+        # Part of a number ("43210", "98765 43") matches anywhere in the stored E.164.
+        conditions.append(Order.phone.contains(digits, autoescape=True))
+    return or_(*conditions)
+
+
+def list_orders(*, status: OrderStatus | None = None, date_from: date | None = None,
+                date_to: date | None = None, q: str = "", page: int = 1,
+                per_page: int = PAGE_SIZE) -> OrderPage:
+    """Orders newest first, filtered; dates are days in Asia/Kolkata, both ends included."""
+    stmt = select(Order)
+    if status is not None:
+        stmt = stmt.where(Order.status == status)
+    if date_from is not None:
+        stmt = stmt.where(Order.created_at >= local_day_bounds(date_from)[0])
+    if date_to is not None:
+        stmt = stmt.where(Order.created_at < local_day_bounds(date_to)[1])
+    q = " ".join((q or "").split())[:100]
+    if q:
+        stmt = stmt.where(_search_condition(q))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages, MAX_PAGE)
+    orders = db.session.scalars(
+        stmt.order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return OrderPage(orders=list(orders), page=page, pages=pages, total=total)
+

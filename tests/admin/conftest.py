@@ -1,0 +1,44 @@
+"""Admin test helpers: a signed-in owner, forms posted with the CSRF token from the page.
+
+CSRF stays ON: like a browser, the owner posts back the token from the page it was on.
+Requests must not run inside a test's own app context (Flask would share `g` and the
+session between requests), so set-up and checks go through `in_db`.
+"""
+from __future__ import annotations
+
+import pytest
+
+from sweetshop.extensions import db
+from tests.admin.helpers import OWNER_EMAIL, OWNER_PASSWORD, sign_in
+
+
+@pytest.fixture
+def in_db(app):
+    """Run a function in a fresh app context and session: in_db(lambda: Order.query.count())."""
+
+    def run(fn):
+        with app.app_context():
+            try:
+                return fn()
+            finally:
+                db.session.remove()
+
+    return run
+
+
+@pytest.fixture
+def owner(in_db):
+    """An owner account (email, password) in the database."""
+    from sweetshop.services.admin_auth import create_or_reset_admin
+
+    in_db(lambda: create_or_reset_admin(OWNER_EMAIL, OWNER_PASSWORD))
+    return OWNER_EMAIL, OWNER_PASSWORD
+
+
+@pytest.fixture
+def owner_client(app, owner):
+    """A test client signed in as the owner."""
+    client = app.test_client()
+    response = sign_in(client)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return client

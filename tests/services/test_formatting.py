@@ -1,0 +1,66 @@
+"""Money, quantities and times as a person in India reads them."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from sweetshop.formatting import format_local_time, format_quantity, format_rupees
+from sweetshop.models import Unit
+
+
+@pytest.mark.parametrize("paise, text", [
+    (0, "₹0"),
+    (30000, "₹300"),
+    (99900, "₹999"),
+    (100000, "₹1,000"),
+    (115000, "₹1,150"),
+    (11500000, "₹1,15,000"),
+    (1000000000, "₹1,00,00,000"),
+    (1234567800, "₹1,23,45,678"),
+    (115050, "₹1,150.50"),
+    (5, "₹0.05"),
+    (2599, "₹25.99"),
+    (-4000, "−₹40"),
+])
+def test_rupees_use_indian_grouping_and_show_paise_only_when_there_are_some(paise, text):
+    assert format_rupees(paise) == text
+
+
+def test_no_amount_formats_as_nothing():
+    assert format_rupees(None) == ""
+
+
+@pytest.mark.parametrize("amount, unit, text", [
+    (250, Unit.GRAM, "250 g"),
+    (500, "g", "500 g"),
+    (999, Unit.GRAM, "999 g"),
+    (1000, Unit.GRAM, "1 kg"),
+    (1500, Unit.GRAM, "1.5 kg"),
+    (1250, Unit.GRAM, "1.25 kg"),
+    (2000, Unit.GRAM, "2 kg"),
+    (1, Unit.PIECE, "1 piece"),
+    (12, Unit.PIECE, "12 pieces"),
+    (0, "pc", "0 pieces"),
+])
+def test_quantities_read_in_grams_kilograms_or_pieces(amount, unit, text):
+    assert format_quantity(amount, unit) == text
+
+
+def test_times_are_shown_in_india_time():
+    placed = datetime(2026, 3, 1, 4, 5, tzinfo=timezone.utc)  # 09:35 in Kolkata
+
+    assert format_local_time(placed) == "1 Mar 2026, 9:35 AM"
+    assert format_local_time(None) == ""
+
+
+def test_rupee_formatting_is_used_in_templates(app):
+    with app.app_context():
+        rendered = app.jinja_env.from_string("{{ 11500000 | rupees }} / {{ 1500 | quantity('g') }}")
+        assert rendered.render() == "₹1,15,000 / 1.5 kg"
+
+
+def test_minutes_keep_their_leading_zero():
+    placed = datetime(2026, 11, 20, 12, 35, tzinfo=timezone.utc)  # 18:05 in Kolkata
+
+    assert format_local_time(placed) == "20 Nov 2026, 6:05 PM"

@@ -1,0 +1,302 @@
+"""Checkout: the form, validation with messages by the fields, tampering, double submits."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sweetshop.models import (
+    CartLine, Order, OrderStatus, PaymentMethod, PaymentStatus, Product, StockMovement,
+)
+
+
+@pytest.fixture
+def kaju(make_sweet):
+    return make_sweet("Kaju Katli", stock=4000)
+
+
+@pytest.fixture
+def cart_with_kaju(shopper, kaju):
+    """2 × 500 g Kaju Katli (₹1,160) in the shopper's cart."""
+    shopper.add(kaju, "500 g", quantity=2)
+    return kaju
+
+
+def html_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def only_order(in_db) -> Order:
+    def load():
+        (order,) = Order.query.all()
+        order.items, order.history  # loaded before the session closes
+        return order
+    return in_db(load)
+
+
+def field_error(html: str, field: str) -> str | None:
+    match = re.search(rf'<p class="field-error" id="{field}-error">([^<]*)</p>', html)
+    return match.group(1) if match else None
+
+
+def test_checkout_with_an_empty_cart_redirects_to_the_cart(client):
+    response = client.get("/checkout")
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/cart"
+
+
+def test_checkout_with_a_cart_over_the_stock_redirects_to_the_cart(shopper, make_sweet):
+    kaju = make_sweet("Kaju Katli", stock=1000)
+    shopper.add(kaju, "500 g")
+    shopper.add(kaju, "1 kg")
+
+    response = shopper.client.get("/checkout")
+
+    assert response.status_code == 303 and response.headers["Location"] == "/cart"
+
+
+def test_the_checkout_form_has_labelled_fields_and_cash_on_delivery(shopper, cart_with_kaju):
+    response = shopper.client.get("/checkout")
+
+    assert response.status_code == 200
+    html = html_of(response)
+    for label in ("Name", "Phone", "Delivery address", "Pincode", "Note"):
+        assert re.search(rf"<label for=\"\w+\">{label}</label>", html), label
+    assert "Cash on delivery" in html and "Place order" in html
+    assert "₹1,160" in html
+
+
+def test_placing_an_order_redirects_to_its_confirmation(shopper, cart_with_kaju,
+                                                        checkout_details, in_db, count):
+    form = shopper.checkout_form()
+
+    response = shopper.client.post("/checkout", data={**checkout_details, **form})
+
+    assert response.status_code == 303
+    order = only_order(in_db)
+    assert response.headers["Location"] == f"/orders/{order.public_token}"
+    assert order.status is OrderStatus.PLACED
+    assert order.payment_status is PaymentStatus.UNPAID
+    assert order.payment_method is PaymentMethod.COD
+    assert order.phone == "+919876543210"
+    assert order.customer_name == "Asha Rao" and order.pincode == "560038"
+    assert count(CartLine) == 0
+
+    page = shopper.client.get(response.headers["Location"])
+    assert page.status_code == 200
+    html = html_of(page)
+    assert f"Order #{order.number}" in html
+    assert "2 × Kaju Katli, 500 g" in html and "₹1,160" in html
+
+
+def test_refreshing_the_confirmation_is_fine(shopper, cart_with_kaju, checkout_details, count):
+    response = shopper.client.post("/checkout", data={**checkout_details,
+                                                      **shopper.checkout_form()})
+    url = response.headers["Location"]
+
+    assert shopper.client.get(url).status_code == 200
+    assert shopper.client.get(url).status_code == 200
+    assert count(Order) == 1
+
+
+def test_an_unknown_order_link_is_404(client):
+    assert client.get("/orders/not-a-real-token").status_code == 404
+    assert client.get("/orders/" + "x" * 500).status_code == 404
+
+
+@pytest.mark.parametrize("phone", ["98765 43210", "+91-98765-43210", "098765 43210",
+                                   "+91 98765 43210", "9876543210"])
+def test_the_phone_in_any_usual_format_is_stored_in_e164(shopper, cart_with_kaju,
+                                                         checkout_details, in_db, phone):
+    response = shopper.client.post("/checkout", data={**checkout_details, "phone": phone,
+                                                      **shopper.checkout_form()})
+
+    assert response.status_code == 303
+    assert only_order(in_db).phone == "+919876543210"
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("name", "", "Please tell us your name."),
+    ("name", "   ", "Please tell us your name."),
+    ("phone", "", "Please give a mobile number"),
+    ("phone", "12345", "valid Indian mobile number"),
+    ("phone", "080 2345 6789", "valid Indian mobile number"),
+    ("phone", "call me", "valid Indian mobile number"),
+    ("address", "", "Please give the address"),
+    ("address", "Flat 1", "full address"),
+    ("pincode", "", "6-digit pincode"),
+    ("pincode", "56001", "6 digits"),
+    ("pincode", "056001", "6 digits"),
+    ("pincode", "56OO38", "6 digits"),
+], ids=lambda v: v if isinstance(v, str) and len(v) < 20 else None)
+def test_an_invalid_field_is_422_with_its_message_and_writes_nothing(
+        shopper, cart_with_kaju, checkout_details, count, in_db, field, value, message):
+    response = shopper.client.post("/checkout", data={**checkout_details, field: value,
+                                                      **shopper.checkout_form()})
+
+    assert response.status_code == 422
+    html = html_of(response)
+    assert "<html" in html
+    assert message in field_error(html, field)
+    assert f'aria-describedby="{field}-error"' in html or f'{field}-error"' in html
+    assert 'aria-invalid="true"' in html
+    assert count(Order) == 0
+    assert count(CartLine) == 1
+    assert in_db(lambda: Product.query.one().stock) == 4000
+
+
+def test_the_form_keeps_what_was_typed_when_it_is_sent_back(shopper, cart_with_kaju,
+                                                            checkout_details):
+    response = shopper.client.post("/checkout", data={**checkout_details, "pincode": "1",
+                                                      **shopper.checkout_form()})
+
+    html = html_of(response)
+    assert 'value="Asha Rao"' in html and "12 MG Road" in html
+
+
+@pytest.mark.parametrize("field", ["name", "phone", "address", "pincode", "note",
+                                   "payment_method", "idempotency_key"])
+def test_very_long_text_is_refused_without_a_500(shopper, cart_with_kaju, checkout_details,
+                                                 count, field):
+    response = shopper.client.post("/checkout", data={**shopper.checkout_form(),
+                                                      **checkout_details, field: "x" * 10_000})
+
+    assert 400 <= response.status_code < 500
+    assert 'role="alert"' in html_of(response)
+    assert count(Order) == 0
+
+
+@pytest.mark.parametrize("method", ["online", "free", "", "cod ", "COD"])
+def test_a_tampered_payment_method_is_refused(shopper, cart_with_kaju, checkout_details,
+                                              count, method):
+    response = shopper.client.post("/checkout", data={**checkout_details,
+                                                      **shopper.checkout_form(),
+                                                      "payment_method": method})
+
+    assert response.status_code == 422
+    assert field_error(html_of(response), "payment_method")
+    assert count(Order) == 0
+
+
+def test_prices_sent_with_the_form_are_ignored(shopper, cart_with_kaju, checkout_details,
+                                               in_db, shop_settings):
+    shop_settings(delivery_fee_paise=4000)
+    tampered = {"price_paise": "1", "unit_price_paise": "1", "subtotal_paise": "1",
+                "total_paise": "1", "delivery_fee_paise": "0", "total": "₹1",
+                "status": "delivered", "payment_status": "paid"}
+
+    response = shopper.client.post("/checkout", data={**checkout_details, **tampered,
+                                                      **shopper.checkout_form()})
+
+    assert response.status_code == 303
+    order = only_order(in_db)
+    assert (order.subtotal_paise, order.delivery_fee_paise, order.total_paise) == (
+        116000, 4000, 120000)
+    assert [i.unit_price_paise for i in order.items] == [58000]
+    assert order.status is OrderStatus.PLACED and order.payment_status is PaymentStatus.UNPAID
+
+
+def test_pressing_place_order_twice_makes_one_order(shopper, cart_with_kaju, checkout_details,
+                                                    count, in_db):
+    data = {**checkout_details, **shopper.checkout_form()}
+
+    first = shopper.client.post("/checkout", data=data)
+    second = shopper.client.post("/checkout", data=data)
+
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert count(Order) == 1
+    assert in_db(lambda: StockMovement.query.filter_by(reason="sale").count()) == 1
+    assert in_db(lambda: Product.query.one().stock) == 3000
+
+
+def test_a_new_cart_after_an_order_gets_a_new_form_and_a_new_order(
+        shopper, cart_with_kaju, checkout_details, count):
+    first = shopper.client.post("/checkout", data={**checkout_details,
+                                                   **shopper.checkout_form()})
+    shopper.add(cart_with_kaju, "1 kg")
+
+    second = shopper.client.post("/checkout", data={**checkout_details,
+                                                    **shopper.checkout_form()})
+
+    assert second.status_code == 303
+    assert first.headers["Location"] != second.headers["Location"]
+    assert count(Order) == 2
+
+
+def test_a_missing_idempotency_key_changes_nothing(shopper, cart_with_kaju, checkout_details,
+                                                   count):
+    form = shopper.checkout_form()
+    form["idempotency_key"] = ""
+
+    response = shopper.client.post("/checkout", data={**checkout_details, **form})
+
+    assert response.status_code == 400
+    assert "expired" in html_of(response)
+    assert count(Order) == 0 and count(CartLine) == 1
+
+
+def test_stock_sold_while_on_the_form_is_a_409_with_a_message(shopper, cart_with_kaju,
+                                                              checkout_details, count, in_db):
+    form = shopper.checkout_form()
+
+    def sell_in_the_shop():
+        from sweetshop.extensions import db
+        Product.query.one().stock = 600
+        db.session.commit()
+    in_db(sell_in_the_shop)
+
+    response = shopper.client.post("/checkout", data={**checkout_details, **form})
+
+    assert response.status_code == 409
+    html = html_of(response)
+    assert "sold out while you were shopping" in html and "Review your cart" in html
+    assert count(Order) == 0 and count(CartLine) == 1
+
+
+def test_a_pincode_outside_the_delivery_area_is_shown_by_the_field(
+        shopper, cart_with_kaju, checkout_details, shop_settings, count):
+    shop_settings(serviceable_pincodes="560001\n560002")
+
+    response = shopper.client.post("/checkout", data={**checkout_details,
+                                                      **shopper.checkout_form()})
+
+    assert response.status_code == 422
+    assert "we do not deliver to 560038" in field_error(html_of(response), "pincode")
+    assert count(Order) == 0
+
+
+def test_posting_checkout_with_an_empty_cart_is_a_409(shopper, kaju, checkout_details, count):
+    shopper.add(kaju, "500 g")
+    form = shopper.checkout_form()
+    shopper.update(kaju.packs["500 g"], 0)
+
+    response = shopper.client.post("/checkout", data={**checkout_details, **form})
+
+    assert response.status_code == 409
+    assert "Your cart is empty" in html_of(response)
+    assert count(Order) == 0
+
+
+def test_checkout_without_a_csrf_token_is_refused(shopper, cart_with_kaju, checkout_details,
+                                                  count):
+    form = shopper.checkout_form()
+    del form["csrf_token"]
+
+    response = shopper.client.post("/checkout", data={**checkout_details, **form})
+
+    assert response.status_code == 400
+    assert count(Order) == 0
+
+
+def test_an_htmx_post_with_bad_fields_gets_the_form_fragment(shopper, cart_with_kaju,
+                                                             checkout_details, htmx_headers):
+    response = shopper.client.post("/checkout", headers=htmx_headers,
+                                   data={**checkout_details, "phone": "12345",
+                                         **shopper.checkout_form()})
+
+    assert response.status_code == 422
+    html = html_of(response)
+    assert "<html" not in html and "<form" in html
+    assert "valid Indian mobile number" in field_error(html, "phone")

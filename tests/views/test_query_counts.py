@@ -1,0 +1,127 @@
+"""Pages make a bounded number of SQL statements, whatever the size of the catalogue or cart.
+
+Each page is measured with 3 sweets (and a 3-line cart), then with 30 sweets (and a 30-line
+cart); every sweet has three packs. The statement counts must be equal: a query per product
+or per line (N+1) would make the larger shop cost more.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from tests.factories import make_product
+from sweetshop.extensions import db
+from sweetshop.models import Category, Unit
+from sweetshop.services import cart as cart_service
+
+SMALL, LARGE = 3, 30
+
+
+@contextmanager
+def counting_statements(app):
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+class Shop:
+    """A growing catalogue in one category, and one customer's cart holding a pack of each."""
+
+    def __init__(self, in_db, *, stock: int):
+        self.in_db = in_db
+        self.stock = stock
+        self.slugs: list[str] = []
+        self.cart_token: str | None = None
+        self.category_id = in_db(self._category)
+
+    @staticmethod
+    def _category():
+        category = Category(name="All Mithai", slug="all-mithai", position=1)
+        db.session.add(category)
+        db.session.commit()
+        return category.id
+
+    def grow_to(self, size: int):
+        def add():
+            category = db.session.get(Category, self.category_id)
+            for n in range(len(self.slugs), size):
+                by_piece = n % 3 == 2
+                product = make_product(
+                    f"Mithai {n:02d}", category=category, stock=self.stock,
+                    unit=Unit.PIECE if by_piece else Unit.GRAM,
+                    packs=(("Single piece", 1, 2500), ("Box of 6", 6, 14000),
+                           ("Box of 12", 12, 27000)) if by_piece else
+                    (("250 g", 250, 30000), ("500 g", 500, 58000), ("1 kg", 1000, 115000)))
+                self.slugs.append(product.slug)
+                pack = product.variants[1]
+                self.cart_token, _ = cart_service.add_to_cart(self.cart_token, pack.id, 1)
+        self.in_db(add)
+
+
+def page_paths(shop: Shop) -> dict[str, str]:
+    return {
+        "home": "/",
+        "category": "/c/all-mithai",
+        "product": f"/p/{shop.slugs[0]}",
+        "cart": "/cart",
+        "checkout": "/checkout",
+    }
+
+
+def measure(app, client, shop: Shop, page: str, headers=None) -> tuple[int, list[str]]:
+    client.set_cookie("cart", shop.cart_token)
+    path = page_paths(shop)[page]
+    client.get(path, headers=headers)  # warm up: the settings row, the CSRF session
+    with counting_statements(app) as statements:
+        response = client.get(path, headers=headers)
+    assert response.status_code in (200, 303), (path, response.status_code)
+    return len(statements), statements
+
+
+@pytest.mark.parametrize("page", ["home", "category", "product", "cart", "checkout"])
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_pages_make_the_same_number_of_queries_for_3_or_30_sweets(app, client, in_db, page,
+                                                                   htmx):
+    shop = Shop(in_db, stock=5000)
+    headers = {"HX-Request": "true"} if htmx else None
+
+    shop.grow_to(SMALL)
+    small, _ = measure(app, client, shop, page, headers)
+    shop.grow_to(LARGE)
+    large, statements = measure(app, client, shop, page, headers)
+
+    assert large == small, "\n".join(statements)
+    assert small <= 8
+
+
+def test_a_cart_full_of_stock_problems_is_still_bounded(app, client, in_db):
+    """Every line wants more than is left, so every line explains how much there is."""
+    shop = Shop(in_db, stock=5000)
+
+    def run_low_on_everything():
+        from sweetshop.models import Product
+        for product in Product.query.all():
+            product.stock = 4 if product.unit is Unit.PIECE else 300
+        db.session.commit()
+
+    shop.grow_to(SMALL)
+    in_db(run_low_on_everything)
+    small, _ = measure(app, client, shop, "cart")
+    shop.grow_to(LARGE)
+    in_db(run_low_on_everything)
+    large, statements = measure(app, client, shop, "cart")
+    html = client.get("/cart").get_data(as_text=True)
+
+    assert html.count("is left, for all packs together") == LARGE
+    assert large == small, "\n".join(statements)
