@@ -7,7 +7,8 @@ from pathlib import Path
 from flask import Flask
 
 from .config import Config
-from .extensions import csrf, db, migrate, redis_conn
+from . import static_files
+from .extensions import compress, csrf, db, migrate, redis_conn
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,6 +33,8 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
     redis_conn.init_app(app)
+    compress.init_app(app)
+    static_files.init_app(app)
 
     from . import models  # noqa: F401  (register tables with the metadata)
     from .web import register_web

@@ -70,6 +70,11 @@ class Config:
         self.CLOUDINARY_TIMEOUT = float(env.get("CLOUDINARY_TIMEOUT", "20"))
         # Local photo store when CLOUDINARY_URL is unset (None: <instance>/uploads).
         self.UPLOAD_DIR = env.get("UPLOAD_DIR") or None
+        self.COMPRESS_ALGORITHM = ["br", "gzip"]
+        self.COMPRESS_MIN_SIZE = 500
+        self.COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]  # static files are streamed
+        self.COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript",
+                                   "application/javascript", "application/json", "image/svg+xml"]
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.ENV_NAME == "production"

@@ -1,4 +1,5 @@
 """Extension singletons, bound to the app in create_app (no app import here)."""
+from flask_compress import Compress
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -22,6 +23,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
+compress = Compress()  # gzip / brotli for HTML, CSS, JS and JSON
 
 
 class RedisConnection:
