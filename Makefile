@@ -6,10 +6,12 @@ VENV        := .venv
 PY          := $(VENV)/bin/python
 PIP_STAMP   := $(VENV)/.requirements.stamp
 NPM_STAMP   := node_modules/.package-lock.stamp
+BENCH_NPM_STAMP := bench/node_modules/.package-lock.stamp
 HTMX        := static/vendor/htmx.min.js
 PYTEST_ARGS ?=
+BENCH_ARGS  ?=
 
-.PHONY: setup run test browser test-services bench stop clean-instance
+.PHONY: setup run test browser test-services bench bench-tools stop clean-instance
 
 ## setup: virtualenv + Python packages (re-run only when requirements.txt changes) + htmx
 setup: $(PIP_STAMP) $(HTMX)
@@ -48,8 +50,17 @@ test: setup browser test-services
 test-services: setup
 	@$(PY) scripts/ensure_test_services.py
 
-bench: setup
-	@if [ -f bench/run.py ]; then $(PY) bench/run.py; else echo "bench/run.py does not exist yet"; fi
+## bench: load, page weight, Lighthouse and checkout stress against the budgets (BENCH_ARGS="--quick")
+bench: setup bench-tools
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+## bench-tools: wrk (apt), chromium (apt) and Lighthouse (npm, pinned in bench/package-lock.json)
+bench-tools: browser $(BENCH_NPM_STAMP)
+	@bench/ensure_wrk.sh
+
+$(BENCH_NPM_STAMP): bench/package.json bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 ## stop: stop embedded servers left running by `python -m sweetshop.devservices env`
 stop:

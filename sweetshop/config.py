@@ -22,6 +22,11 @@
 | CLOUDINARY_URL      | cloudinary://KEY:SECRET@CLOUD: product photos go to Cloudinary; unset: stored in instance/uploads/ | unset |
 | CLOUDINARY_TIMEOUT  | seconds to wait for a Cloudinary upload or delete              | 20 |
 | UPLOAD_DIR          | folder for product photos when CLOUDINARY_URL is unset         | instance/uploads |
+| RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET | Razorpay API keys; both set: checkout offers "Pay online"; unset: cash on delivery only | unset |
+| RAZORPAY_WEBHOOK_SECRET | the secret set for our webhook in Razorpay's dashboard; unset: /webhooks/razorpay refuses everything | unset |
+| RAZORPAY_API_BASE   | send Razorpay API calls to another host (tests' local fake)    | https://api.razorpay.com |
+| RAZORPAY_TIMEOUT    | seconds to wait for Razorpay's API                             | 10 |
+| PAYMENT_EXPIRY_MINUTES | an unpaid online order expires (stock back on the shelf) after this long | 20 |
 """
 from __future__ import annotations
 
@@ -75,6 +80,13 @@ class Config:
         self.COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]  # static files are streamed
         self.COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript",
                                    "application/javascript", "application/json", "image/svg+xml"]
+        self.RAZORPAY_KEY_ID = env.get("RAZORPAY_KEY_ID") or None
+        self.RAZORPAY_KEY_SECRET = env.get("RAZORPAY_KEY_SECRET") or None
+        self.RAZORPAY_WEBHOOK_SECRET = env.get("RAZORPAY_WEBHOOK_SECRET") or None
+        self.RAZORPAY_API_BASE = (env.get("RAZORPAY_API_BASE")
+                                  or "https://api.razorpay.com").rstrip("/")
+        self.RAZORPAY_TIMEOUT = float(env.get("RAZORPAY_TIMEOUT", "10"))
+        self.PAYMENT_EXPIRY_MINUTES = int(env.get("PAYMENT_EXPIRY_MINUTES", "20"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.ENV_NAME == "production"

@@ -50,3 +50,10 @@ def format_local_time(value: datetime | None, fmt: str = "%d %b %Y, %I:%M %p") -
         return ""
     # No leading zeros on the day or the hour ("1 Mar 2026, 9:35 AM"), minutes untouched.
     return re.sub(r"(^|\s)0(\d)", r"\1\2", value.astimezone(KOLKATA).strftime(fmt))
+
+
+def mask_address(address: str | None, keep: int = 6) -> str:
+    """The first few characters of the first line and an ellipsis: '12 MG …'. For pages
+    reachable by a link that may be forwarded, where the full address should not be."""
+    first = re.split(r"[\n,]", (address or "").strip(), maxsplit=1)[0].strip()
+    return (first[:keep].rstrip() + "…") if first else "…"

@@ -32,3 +32,15 @@ def send_notification(notification_id: int) -> str:
     from .services.notifications import deliver
 
     return _run(deliver, notification_id)
+
+
+def process_payment_event(event_row_id: int) -> str:
+    from .services.payments import process_webhook_event
+
+    return _run(process_webhook_event, event_row_id)
+
+
+def send_refund(refund_id: int) -> str:
+    from .services.payments import send_refund as send
+
+    return _run(send, refund_id)

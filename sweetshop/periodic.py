@@ -15,9 +15,12 @@ log = logging.getLogger(__name__)
 
 def tasks():
     """(name, function) pairs; later features add their sweeps here."""
-    from .services import notifications
+    from .services import notifications, otp
 
-    return [("notifications", notifications.sweep)]
+    from .services import payments
+
+    return [("notifications", notifications.sweep), ("lookup_codes", otp.prune),
+            *payments.payment_tasks()]
 
 
 def run_once() -> dict[str, int]:

@@ -31,3 +31,15 @@ def display_phone(e164: str) -> str:
                                           phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     except NumberParseException:
         return e164
+
+
+def mask_phone(e164: str) -> str:
+    """'+919876543210' -> '+91 98•••••210': enough for its owner to recognise, no more."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return "•" * 6
+    national = str(number.national_number)
+    if len(national) < 6:
+        return f"+{number.country_code} " + "•" * len(national)
+    return f"+{number.country_code} {national[:2]}{'•' * (len(national) - 5)}{national[-3:]}"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, abort, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
@@ -47,8 +47,11 @@ def register_web(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .storefront.views import bp as storefront_bp
     from .webhooks.views import bp as webhooks_bp
+    from .lookup.views import bp as lookup_bp
+    from .payments.views import bp as payments_bp
 
-    for bp in (storefront_bp, cart_bp, checkout_bp, orders_bp, admin_bp, webhooks_bp):
+    for bp in (storefront_bp, cart_bp, checkout_bp, orders_bp, payments_bp, lookup_bp, admin_bp,
+               webhooks_bp):
         app.register_blueprint(bp)
 
     app.add_template_filter(format_rupees, "rupees")
@@ -56,6 +59,8 @@ def register_web(app: Flask) -> None:
     app.add_template_filter(format_local_time, "local_time")
     app.add_template_filter(display_phone, "phone")
     app.add_url_rule("/health", "health", health)
+    # The trivial endpoint make bench measures the pages against (no database, no template).
+    app.add_url_rule("/ping", "ping", lambda: ("ok", 200, {"Content-Type": "text/plain"}))
 
     from .integrations import cloudinary as photos
     photos.init_app(app)  # photo store, /media/<name>, the image_tag template global
@@ -78,6 +83,15 @@ def register_web(app: Flask) -> None:
         # Entries whose pages are not registered (yet) are left out rather than breaking the menu.
         admin_nav = [(e, label) for e, label in ADMIN_NAV if e in app.view_functions]
         return {"cart_count": header_cart_count, "shop": shop, "admin_nav": admin_nav}
+
+    @app.before_request
+    def refuse_nul_characters():
+        # PostgreSQL cannot store or compare text containing NUL, and no person types one:
+        # refuse it up front with a 400 rather than fail later with a 500.
+        fields = (*request.args.listvalues(), *request.form.listvalues())
+        if "\x00" in request.path or any("\x00" in v for vs in fields for v in vs):
+            abort(400, description="That request contained characters we cannot read. "
+                                   "Nothing was changed.")
 
     @app.after_request
     def security_headers(response):

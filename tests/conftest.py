@@ -2,8 +2,8 @@
 
 TEST_DATABASE_URL / TEST_REDIS_URL choose the servers (defaults: the local ones CI runs).
 The schema is built once per run by the real migrations; each test then starts from
-empty tables (TRUNCATE), so tests that commit, use several connections or drive a live
-server in a browser all see the same clean state.
+empty tables (every row deleted, sequences restarted), so tests that commit, use several
+connections or drive a live server in a browser all see the same clean state.
 """
 from __future__ import annotations
 
@@ -49,6 +49,30 @@ def app():
     return app
 
 
+_sequences: list[str] = []
+
+
+def _empty_every_table(db) -> None:
+    """What TRUNCATE ... RESTART IDENTITY does, about ten times faster on the few rows a test
+    leaves (TRUNCATE replaces every table's files): DELETE child tables first, restart every
+    sequence (identity columns restart at their START, e.g. order numbers at 1001)."""
+    try:
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        if not _sequences:
+            _sequences.extend(db.session.scalars(text(
+                "SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences "
+                "WHERE schemaname = 'public'")))
+        for sequence in _sequences:
+            db.session.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
+        db.session.commit()
+    except Exception:  # e.g. a foreign-key cycle DELETE cannot order: the slow, sure way
+        db.session.rollback()
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+
+
 @pytest.fixture(autouse=True)
 def clean_state(request, app):
     """Empty every table and the test Redis database before each test."""
@@ -58,10 +82,7 @@ def clean_state(request, app):
     from sweetshop.extensions import db, redis_conn
 
     with app.app_context():
-        tables = ", ".join(
-            f'"{t.name}"' for t in db.metadata.sorted_tables)
-        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.session.commit()
+        _empty_every_table(db)
         try:
             redis_conn.client().flushdb()
         except Exception:  # a test may have stopped Redis on purpose

@@ -33,3 +33,26 @@ def make_product(name: str | None = None, *, stock: int = 5000, unit: Unit = Uni
 
 def variant_named(product: Product, name: str) -> Variant:
     return next(v for v in product.variants if v.name == name)
+
+
+def make_order(*lines: tuple[Product, str, int], name: str = "Asha Rao",
+               phone: str = "+919876543210", created_at=None, pincode: str = "560038"):
+    """Place a cash-on-delivery order through checkout: make_order((kaju, "500 g", 2)).
+
+    `created_at` (aware datetime) back-dates it, for date filters and the dashboard.
+    """
+    from sweetshop.services import cart as cart_service
+    from sweetshop.services.checkout import CustomerDetails, new_idempotency_key, place_order
+
+    token = None
+    for product, pack, quantity in lines:
+        token, _ = cart_service.add_to_cart(token, variant_named(product, pack).id, quantity)
+    order = place_order(token, CustomerDetails(
+        name=name, phone=phone, address="12 MG Road, Indiranagar, Bengaluru",
+        pincode=pincode), new_idempotency_key())
+    if created_at is not None:
+        order.created_at = created_at
+        for change in order.history:
+            change.created_at = created_at
+        db.session.commit()
+    return order

@@ -39,3 +39,5 @@ from . import auth_views  # noqa: E402,F401  (routes register on bp)
 from . import dashboard_views  # noqa: E402,F401
 from . import order_views  # noqa: E402,F401
 from . import settings_views  # noqa: E402,F401
+from . import catalog_views  # noqa: E402,F401
+from . import payment_views  # noqa: E402,F401

@@ -17,7 +17,7 @@ from ..models import Unit
 from ..services.stock import ADJUST_REASONS
 
 RUPEES = re.compile(r"^(\d{1,7})(?:\.(\d{1,2}))?$")
-AMOUNT = re.compile(r"^([+\-−]?)(\d{1,9}(?:\.\d{1,3})?)$")
+AMOUNT = re.compile(r"^([+\-−]?)(\d{1,9}(?:\.\d{1,6})?)$")
 
 
 def parse_rupees(text: str | None) -> int | None:

@@ -21,6 +21,11 @@ class LoginForm(FlaskForm):
 
 # --- Orders ---------------------------------------------------------------------------------
 
+def _sensible_date(field):
+    if field.data and not 2000 <= field.data.year <= 2100:
+        raise ValidationError("Please choose a date between the years 2000 and 2100.")
+
+
 class OrderFilterForm(FlaskForm):
     """The orders list's filters: a GET form, so no CSRF token (it changes nothing)."""
 
@@ -36,7 +41,11 @@ class OrderFilterForm(FlaskForm):
     date_to = DateField("To", validators=[Optional()])
     page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=10_000)])
 
+    def validate_date_from(self, field):
+        _sensible_date(field)
+
     def validate_date_to(self, field):
+        _sensible_date(field)
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("The end date is before the start date.")
 

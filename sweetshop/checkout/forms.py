@@ -13,6 +13,9 @@ def _one_line(value):
     return " ".join(value.split()) if isinstance(value, str) else value
 
 
+ONLINE_LABEL = "Pay online (UPI, cards, netbanking)"
+
+
 class CheckoutForm(FlaskForm):
     name = StringField("Name", filters=[_one_line], validators=[
         DataRequired("Please tell us your name."),
@@ -34,10 +37,24 @@ class CheckoutForm(FlaskForm):
         Length(max=500, message="Please keep the note under 500 characters."),
     ], description="Optional: a landmark, a time that suits you, or a message for the shop.")
     payment_method = RadioField("Payment", choices=[("cod", "Cash on delivery")], default="cod",
+                                validate_choice=False,
                                 validators=[DataRequired("Please choose how you will pay.")])
     notify_whatsapp = BooleanField("Send updates on WhatsApp", description=(
         "Otherwise we send updates by SMS to the number above."))
     idempotency_key = HiddenField()
+
+    def __init__(self, *args, online_payment: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "Pay online" is offered only when Razorpay is set up (see services.checkout).
+        if online_payment:
+            self.payment_method.choices = [("cod", "Cash on delivery"), ("online", ONLINE_LABEL)]
+
+    def validate_payment_method(self, field):
+        if field.data not in {value for value, _ in field.choices}:
+            if field.data == "online":
+                raise ValidationError("Online payment is not available right now. "
+                                      "Please choose cash on delivery.")
+            raise ValidationError("Please choose how you will pay.")
 
     def validate_phone(self, field):
         e164 = normalise_phone(field.data)

@@ -2,9 +2,10 @@
 from flask import Blueprint, flash, redirect, request, url_for
 
 from ..htmx import render_page_or_block
-from ..models import PaymentMethod
+from ..models import OrderStatus, PaymentMethod
 from ..services import cart as cart_service
 from ..services import checkout as checkout_service
+from ..services import payments as payments_service
 from ..services.errors import DomainError
 from ..web import CART_COOKIE
 from .forms import CheckoutForm
@@ -26,7 +27,7 @@ def show_checkout():
     if not view.can_checkout:
         flash("Please fix the items marked below before checking out.", "error")
         return redirect(url_for("cart.show_cart"), 303)
-    form = CheckoutForm()
+    form = CheckoutForm(online_payment=checkout_service.online_payment_enabled())
     form.idempotency_key.data = checkout_service.new_idempotency_key()
     return _render(form, view)
 
@@ -34,11 +35,11 @@ def show_checkout():
 @bp.post("")
 def place_order():
     token = request.cookies.get(CART_COOKIE)
-    form = CheckoutForm()
+    form = CheckoutForm(online_payment=checkout_service.online_payment_enabled())
     key = form.idempotency_key.data or ""
     # A repeated submit of an order already placed goes straight to it.
     if key and (existing := checkout_service.find_order_by_key(key[:64])):
-        return redirect(url_for("orders.show_order", token=existing.public_token), 303)
+        return _after_placing(existing)
     view = cart_service.view_cart(token)
     if not form.validate():
         return _render(form, view, status=422)
@@ -57,4 +58,15 @@ def place_order():
             return _render(form, cart_service.view_cart(token), status=422)
         return _render(form, cart_service.view_cart(token), status=error.status_code,
                        error=error.message)
+    return _after_placing(order)
+
+
+def _after_placing(order):
+    """A cash order shows its confirmation; an online one goes to its payment page."""
+    if order.status is OrderStatus.AWAITING_PAYMENT:
+        try:  # create the Razorpay order now; the payment page retries if this fails
+            payments_service.start_online_payment(order.id)
+        except DomainError:
+            pass
+        return redirect(url_for("payments.pay_order", token=order.public_token), 303)
     return redirect(url_for("orders.show_order", token=order.public_token), 303)

@@ -6,10 +6,13 @@ from .orders import Order, OrderItem, OrderStatusChange, OrderStatus, PaymentSta
 from .shop import ShopSettings
 from .admin import AdminUser, AdminSession, LoginAttempt
 from .notifications import Notification, WhatsAppWindow
+from .lookup import LookupAttempt, LookupCode
+from .payments import Payment, PaymentAttempt, Refund, WebhookEvent
 
 __all__ = [
     "utcnow", "Category", "Product", "Variant", "StockMovement", "Unit", "Cart", "CartLine",
     "Order", "OrderItem", "OrderStatusChange", "OrderStatus", "PaymentStatus", "PaymentMethod",
     "ShopSettings", "AdminUser", "AdminSession", "LoginAttempt",
-    "Notification", "WhatsAppWindow",
+    "Notification", "WhatsAppWindow", "LookupCode", "LookupAttempt",
+    "Payment", "PaymentAttempt", "Refund", "WebhookEvent",
 ]

@@ -1,9 +1,25 @@
-"""The customer's view of an order, at an unguessable link."""
-from flask import Blueprint, abort, render_template
+"""The customer's view of an order, at an unguessable link: confirmation, then tracking.
 
+The link travels in every message and may be forwarded, so the page shows the address and
+phone masked. While the order is not final, its status block polls this same URL (htmx asks
+for the block only) and stops once the order is delivered, cancelled or expired.
+"""
+from flask import Blueprint, abort, make_response, request
+
+from ..formatting import mask_address
+from ..htmx import render_page_or_block, wants_fragment
+from ..phones import mask_phone
 from ..services.checkout import get_order_by_token
+from ..services.order_lookup import is_final
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
+
+POLL_SECONDS = 15
+
+
+def status_version(order) -> str:
+    """Changes whenever what the status block shows changes."""
+    return f"{order.status.value}.{order.payment_status.value}.{len(order.history)}"
 
 
 @bp.get("/<token>")
@@ -11,4 +27,15 @@ def show_order(token: str):
     order = get_order_by_token(token)
     if order is None:
         abort(404)
-    return render_template("orders/confirmation.html", order=order)
+    version = status_version(order)
+    if wants_fragment() and request.args.get("seen") == version:
+        response = make_response("", 204)  # nothing new: htmx swaps nothing, polling goes on
+    else:
+        response = render_page_or_block(
+            "orders/confirmation.html", "order_status", order=order, version=version,
+            final=is_final(order), poll_seconds=POLL_SECONDS,
+            first_name=(order.customer_name.split() or [""])[0],
+            masked_address=mask_address(order.address), masked_phone=mask_phone(order.phone))
+    response.headers["Vary"] = "HX-Request"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

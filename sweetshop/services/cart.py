@@ -5,6 +5,7 @@ how many, so nothing a browser sends can change what a line costs.
 """
 from __future__ import annotations
 
+import re
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from .errors import InvalidInput, NotFound, OutOfStock
 from .shop import get_settings
 
 TOKEN_BYTES = 24
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass
@@ -72,6 +74,11 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
+def is_usable_token(token: str | None) -> bool:
+    """Shaped like a token we issue; a cookie edited to hold anything else finds no cart."""
+    return bool(token) and TOKEN_SHAPE.fullmatch(token) is not None
+
+
 def _max_line_quantity() -> int:
     return current_app.config["MAX_LINE_QUANTITY"]
 
@@ -100,7 +107,7 @@ def _parse_id(raw) -> int:
 
 
 def _load_cart(token: str | None, *, lock: bool = False) -> Cart | None:
-    if not token or len(token) > 64:
+    if not is_usable_token(token):
         return None
     stmt = select(Cart).where(Cart.token == token)
     if lock:
@@ -170,7 +177,7 @@ def set_line_quantity(token: str | None, variant_id, quantity) -> None:
 
 
 def cart_count(token: str | None) -> int:
-    if not token or len(token) > 64:
+    if not is_usable_token(token):
         return 0
     total = db.session.scalar(
         select(db.func.coalesce(db.func.sum(CartLine.quantity), 0))
@@ -183,7 +190,7 @@ def cart_count(token: str | None) -> int:
 def view_cart(token: str | None) -> CartView:
     """Price the cart from the catalogue and check stock across all packs of each sweet."""
     cart = None
-    if token and len(token) <= 64:
+    if is_usable_token(token):
         cart = db.session.scalars(
             select(Cart).where(Cart.token == token).options(
                 # Product.variants too: a stock message names the smallest pack (no N+1).

@@ -15,11 +15,18 @@ from ..models import (
     Cart, Order, OrderItem, OrderStatus, OrderStatusChange, PaymentMethod, PaymentStatus,
     Product,
 )
-from .cart import price_lines
+from .cart import is_usable_token, price_lines
 from .errors import CartNeedsAttention, EmptyCart, InvalidInput, OutOfStock, ShopClosed
 from .notifications import queue_order_placed
 from .shop import get_settings
 from .stock import record_movement
+
+
+def online_payment_enabled() -> bool:
+    """Checkout offers "Pay online" only when Razorpay's keys are set."""
+    from ..integrations.razorpay import is_enabled
+
+    return is_enabled()
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -69,7 +76,7 @@ def place_order(cart_token: str | None, details: CustomerDetails, idempotency_ke
 
 def _place_order(cart_token, details: CustomerDetails, key: str) -> Order:
     cart = None
-    if cart_token and len(cart_token) <= 64:
+    if is_usable_token(cart_token):
         cart = db.session.scalars(
             select(Cart).where(Cart.token == cart_token).with_for_update()
         ).first()
@@ -111,11 +118,15 @@ def _place_order(cart_token, details: CustomerDetails, key: str) -> Order:
         db.session.rollback()
         raise CartNeedsAttention(" ".join(view.problems))
     _check_rules(settings, details, view.subtotal_paise + view.delivery_fee_paise)
+    # An online order holds its stock while it waits for payment; it is "placed" (and the
+    # messages go out) only once paid. services/payments.py takes it from here.
+    online = details.payment_method is PaymentMethod.ONLINE
+    first_status = OrderStatus.AWAITING_PAYMENT if online else OrderStatus.PLACED
 
     order = Order(
         public_token=secrets.token_urlsafe(32),
         idempotency_key=key,
-        status=OrderStatus.PLACED,
+        status=first_status,
         payment_status=PaymentStatus.UNPAID,
         payment_method=details.payment_method,
         customer_name=details.name,
@@ -139,8 +150,9 @@ def _place_order(cart_token, details: CustomerDetails, key: str) -> Order:
             line_total_paise=line.line_total_paise,
         ))
         taken[line.product.id] += line.base_quantity
-    order.history.append(OrderStatusChange(from_status=None, to_status=OrderStatus.PLACED,
-                                           actor="customer", note="Order placed"))
+    order.history.append(OrderStatusChange(
+        from_status=None, to_status=first_status, actor="customer",
+        note="Order placed, waiting for online payment" if online else "Order placed"))
     db.session.flush()  # the order id, for the ledger
     for product_id in product_ids:
         record_movement(products[product_id], -taken[product_id], "sale", order_id=order.id,
@@ -148,7 +160,8 @@ def _place_order(cart_token, details: CustomerDetails, key: str) -> Order:
     for line in list(cart.lines):
         db.session.delete(line)
     # Messages are written in this same transaction; they are enqueued once it commits.
-    queue_order_placed(order)
+    if not online:
+        queue_order_placed(order)
     db.session.commit()
     return order
 
@@ -160,6 +173,10 @@ def _check_rules(settings, details: CustomerDetails, total_paise: int) -> None:
         raise InvalidInput(
             f"Sorry, we do not deliver to {details.pincode} yet. "
             "Please use an address in our delivery area.", field="pincode")
+    if details.payment_method is PaymentMethod.ONLINE and not online_payment_enabled():
+        db.session.rollback()
+        raise InvalidInput("Online payment is not available right now. Please choose cash on "
+                           "delivery.", field="payment_method")
     if (details.payment_method is PaymentMethod.COD and settings.cod_max_paise
             and total_paise > settings.cod_max_paise):
         db.session.rollback()

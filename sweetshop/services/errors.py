@@ -45,3 +45,13 @@ class InvalidTransition(DomainError):
 class StockWouldGoNegative(DomainError):
     """A stock change larger than what is on the shelf."""
     status_code = 422
+
+
+class PaymentRefused(DomainError):
+    """A payment confirmation that does not check out (signature, order, amount)."""
+    status_code = 400
+
+
+class PaymentUnavailable(DomainError):
+    """Online payment is switched off, or Razorpay cannot be reached just now."""
+    status_code = 503

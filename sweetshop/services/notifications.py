@@ -41,11 +41,20 @@ ORDER_KINDS = {
 # --- writing intent (inside the caller's transaction) ------------------------------------
 
 def queue_message(kind: str, to: str, *, channel: str = "sms", order: Order | None = None,
-                  **extra) -> Notification:
-    """Add one message to the outbox in the current transaction; enqueued after commit."""
+                  skip_reason: str | None = None, **extra) -> Notification:
+    """Add one message to the outbox in the current transaction; enqueued after commit.
+
+    With `skip_reason` the row records a message deliberately not sent (status 'skipped',
+    the reason instead of the text; its job finds nothing to do). It is written and enqueued
+    all the same, so the caller does the same work either way: a lookup code asked for a
+    number without orders must not answer faster than one for a customer's number.
+    """
     body, variables = compose(kind, get_settings().name, order, **extra)
+    status = "queued"
+    if skip_reason:
+        body, variables, status = f"Not sent: {skip_reason}", {}, "skipped"
     notification = Notification(kind=kind, channel=channel, to=to, body=body,
-                                variables=variables, order=order, status="queued",
+                                variables=variables, order=order, status=status,
                                 next_attempt_at=utcnow())
     db.session.add(notification)
     db.session.flush()

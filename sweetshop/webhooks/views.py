@@ -51,3 +51,6 @@ def twilio_whatsapp():
         notifications.note_whatsapp_inbound(phone)
         text = order_lookup_replies.latest_order_reply(phone)
     return Response(twilio_adapter.twiml_message(text), mimetype="application/xml")
+
+
+from . import razorpay_views  # noqa: E402,F401  (registers /webhooks/razorpay on bp)

@@ -95,7 +95,8 @@ def test_a_bad_quantity_leaves_an_existing_cart_unchanged():
     assert line_quantities(token) == {"250 g": 2}
 
 
-@pytest.mark.parametrize("variant_id", ["abc", "", None, "-3", "0", str(2**40), "1; DROP TABLE cart"])
+@pytest.mark.parametrize("variant_id",
+                         ["abc", "", None, "-3", "0", str(2**40), "1; DROP TABLE cart"])
 def test_a_malformed_pack_id_is_refused(variant_id):
     make_product()
 

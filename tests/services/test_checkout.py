@@ -288,8 +288,8 @@ def test_a_pincode_outside_the_delivery_area_is_refused(kaju_and_jamun_cart, cus
     token, kaju_id, jamun_id = kaju_and_jamun_cart
 
     with pytest.raises(InvalidInput) as refused:
-        place_order(token, customer.__class__(**{**dataclasses.asdict(customer),
-                                                 "pincode": "110001"}), new_idempotency_key())
+        place_order(token, dataclasses.replace(customer, pincode="110001"),
+                    new_idempotency_key())
 
     assert refused.value.field == "pincode"
     assert "110001" in refused.value.message

@@ -20,7 +20,6 @@ from sweetshop.extensions import db
 from sweetshop.models import CartLine, Order, OrderItem, Product, StockMovement, Unit
 from sweetshop.services import cart as cart_service
 from sweetshop.services.checkout import CustomerDetails, new_idempotency_key, place_order
-from sweetshop.services.errors import OutOfStock
 
 CUSTOMERS = 20
 CUSTOMER = CustomerDetails(name="Asha Rao", phone="+919876543210",

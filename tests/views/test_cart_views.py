@@ -74,9 +74,9 @@ def test_the_cart_survives_in_the_cookie_across_requests(shopper, kaju):
 
 @pytest.mark.parametrize("variant_id, quantity", [
     (999_999, 1), ("abc", 1), ("", 1), ("-1", 1), (None, -1), (None, 0), (None, 10**9),
-    (None, "abc"), (None, "9" * 5000), ("1" * 5000, 1),
+    (None, "abc"), (None, "9" * 5000), ("1" * 5000, 1), ("1\x00", "1\x00"),
 ], ids=["unknown-pack", "letters", "missing-pack", "negative-pack", "negative-quantity",
-        "zero", "huge", "letters-quantity", "5000-digit-quantity", "5000-digit-pack"])
+        "zero", "huge", "letters-quantity", "5000-digit-quantity", "5000-digit-pack", "nul"])
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 def test_bad_input_to_add_is_a_readable_4xx_and_writes_nothing(shopper, kaju, count,
                                                                variant_id, quantity, htmx):
@@ -85,7 +85,7 @@ def test_bad_input_to_add_is_a_readable_4xx_and_writes_nothing(shopper, kaju, co
     assert 400 <= response.status_code < 500
     html = html_of(response)
     assert 'role="alert"' in html
-    assert re.search(r"(pack|Quantity|quantity)", html)
+    assert re.search(r"(pack|Quantity|quantity|characters we cannot read)", html)
     assert ("<html" in html) is (not htmx)
     assert count(Cart) == 0 and count(CartLine) == 0
 
@@ -211,8 +211,16 @@ def test_updating_a_pack_not_in_the_cart_is_404_with_a_message(shopper, kaju, ht
     assert "no longer in your cart" in html_of(response)
 
 
-def test_a_very_long_cart_cookie_is_treated_as_no_cart(client, kaju):
-    client.set_cookie("cart", "x" * 3000)
+@pytest.mark.parametrize("cookie", ["x" * 3000, "abc\x00def", "not a token!", "ключ"],
+                         ids=["very-long", "nul", "punctuation", "cyrillic"])
+def test_a_cart_cookie_we_did_not_issue_is_treated_as_no_cart(shopper, kaju, count, cookie):
+    shopper.client.set_cookie("cart", cookie)
 
-    assert client.get("/cart").status_code == 200
-    assert client.get("/").status_code == 200
+    assert shopper.client.get("/").status_code == 200
+    response = shopper.client.get("/cart")
+    assert response.status_code == 200 and "Your cart is empty" in html_of(response)
+
+    added = shopper.add(kaju, "500 g")
+    assert added.status_code == 303
+    assert cookie not in cart_cookie(added)
+    assert count(Cart) == 1

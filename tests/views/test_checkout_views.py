@@ -167,6 +167,21 @@ def test_very_long_text_is_refused_without_a_500(shopper, cart_with_kaju, checko
     assert count(Order) == 0
 
 
+@pytest.mark.parametrize("field", ["name", "phone", "address", "pincode", "note",
+                                   "idempotency_key"])
+def test_a_nul_character_in_any_field_is_a_400_and_writes_nothing(
+        shopper, cart_with_kaju, checkout_details, count, field):
+    form = shopper.checkout_form()
+
+    response = shopper.client.post("/checkout", data={
+        **checkout_details, **form,
+        field: (checkout_details.get(field) or form.get(field) or "x") + "\x00"})
+
+    assert response.status_code == 400
+    assert "characters we cannot read" in html_of(response)
+    assert count(Order) == 0 and count(CartLine) == 1
+
+
 @pytest.mark.parametrize("method", ["online", "free", "", "cod ", "COD"])
 def test_a_tampered_payment_method_is_refused(shopper, cart_with_kaju, checkout_details,
                                               count, method):
@@ -300,3 +315,35 @@ def test_an_htmx_post_with_bad_fields_gets_the_form_fragment(shopper, cart_with_
     html = html_of(response)
     assert "<html" not in html and "<form" in html
     assert "valid Indian mobile number" in field_error(html, "phone")
+
+
+def test_the_checkout_form_for_htmx_is_just_the_form(shopper, cart_with_kaju, htmx_headers):
+    response = shopper.client.get("/checkout", headers=htmx_headers)
+
+    assert response.status_code == 200
+    html = html_of(response)
+    assert "<html" not in html and "<form" in html and "Place order" in html
+
+
+def test_a_closed_shop_refuses_the_order_with_a_message(shopper, cart_with_kaju,
+                                                        checkout_details, shop_settings, count):
+    form = shopper.checkout_form()
+    shop_settings(is_open=False)
+
+    response = shopper.client.post("/checkout", data={**checkout_details, **form})
+
+    assert response.status_code == 409
+    assert "closed for orders" in html_of(response)
+    assert count(Order) == 0 and count(CartLine) == 1
+
+
+def test_names_and_addresses_in_any_script_are_kept_as_typed(shopper, cart_with_kaju,
+                                                             checkout_details, in_db):
+    response = shopper.client.post("/checkout", data={
+        **checkout_details, **shopper.checkout_form(),
+        "name": "  आशा   राव ", "address": "१२, एमजी रोड, बेंगलुरु\nनिकट मंदिर"})
+
+    assert response.status_code == 303
+    order = only_order(in_db)
+    assert order.customer_name == "आशा राव"
+    assert order.address == "१२, एमजी रोड, बेंगलुरु\nनिकट मंदिर"

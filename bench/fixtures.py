@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Bench set-up and checks that need the database, run inside the app (never in a request).
+
+Called by bench/run.py with the bench environment (DATABASE_URL, SECRET_KEY, ...):
+
+    python bench/fixtures.py info                     ids of the packs the bench uses
+    python bench/fixtures.py set-stock SLUG N         set a product's stock to N (base unit)
+    python bench/fixtures.py product-state SLUG       its stock and how many orders include it
+
+Each prints one JSON object. Stock changes go through the ledger (record_movement under a
+row lock), as any other change does.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main(argv: list[str]) -> int:
+    from sqlalchemy import func, select
+
+    from sweetshop import create_app
+    from sweetshop.extensions import db
+    from sweetshop.models import Product
+    from sweetshop.models.orders import OrderItem
+    from sweetshop.services.stock import record_movement
+
+    app = create_app()
+    with app.app_context():
+        def product(slug: str, lock: bool = False) -> Product:
+            query = select(Product).where(Product.slug == slug)
+            found = db.session.scalar(query.with_for_update() if lock else query)
+            if found is None:
+                raise SystemExit(f"no product {slug!r}: did seed-demo run?")
+            return found
+
+        command, *args = argv
+        if command == "info":
+            packs = {}
+            for slug in ("kaju-katli", "motichoor-laddoo", "soan-papdi", "gulab-jamun"):
+                p = product(slug)
+                packs[slug] = {"stock": p.stock, "unit": p.unit.value,
+                               "variants": {v.name: v.id for v in p.variants}}
+            out = {"products": packs}
+        elif command == "set-stock":
+            slug, target = args[0], int(args[1])
+            p = product(slug, lock=True)
+            before = p.stock
+            if target != before:
+                record_movement(p, target - before, "count correction", actor="bench",
+                                note="make bench")
+            db.session.commit()
+            out = {"slug": slug, "before": before, "stock": target}
+        elif command == "product-state":
+            p = product(args[0])
+            orders = db.session.scalar(
+                select(func.count(func.distinct(OrderItem.order_id)))
+                .where(OrderItem.product_id == p.id))
+            out = {"slug": p.slug, "stock": p.stock, "orders": orders}
+        else:
+            raise SystemExit(f"unknown command {command!r}")
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,55 @@
+"""The owner's side of online payments: the payment panel on an order, and refunds.
+
+The panel is a partial (templates/admin/orders/_payment.html) that the order page includes;
+it asks `payment_panel(order)` for what it shows. Refunds go through
+services.payments.refund, which makes a double tap refund once.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import flash, redirect, request, url_for
+
+from ..formatting import format_rupees
+from ..services import payments as payments_service
+from ..services.errors import DomainError
+from . import actor, bp
+
+RUPEES = re.compile(r"^\s*₹?\s*(\d{1,7})(?:\.(\d{1,2}))?\s*$")
+
+
+def parse_rupees(text: str | None) -> int | None:
+    """'150', '150.5', '₹1150.00' -> paise; None when it is not an amount."""
+    match = RUPEES.match((text or "").replace(",", ""))
+    if not match:
+        return None
+    return int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
+
+
+@bp.context_processor
+def payment_panel_helper():
+    return {"payment_panel": payments_service.payment_panel}
+
+
+@bp.post("/orders/<int:order_id>/refund")
+def refund_order(order_id: int):
+    amount = parse_rupees(request.form.get("amount"))
+    if amount is None or amount <= 0:
+        flash("Please give the amount to refund in rupees, e.g. 250 or 250.50.", "error")
+        return redirect(url_for("admin.show_order", order_id=order_id, _anchor="payment"), 303)
+    try:
+        refund = payments_service.refund(
+            order_id, amount, actor(), request.form.get("idempotency_key", "")[:64],
+            reason=request.form.get("reason", "")[:200])
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("admin.show_order", order_id=order_id, _anchor="payment"), 303)
+    words = {
+        "requested": "will be sent to Razorpay shortly (it could not be reached just now)",
+        "pending": "is on its way: Razorpay accepted it",
+        "processed": "is done",
+        "failed": "was refused by Razorpay; see the payment panel",
+    }[refund.status]
+    flash(f"Refund of {format_rupees(refund.amount_paise)} {words}.",
+          "error" if refund.status == "failed" else "success")
+    return redirect(url_for("admin.show_order", order_id=order_id, _anchor="payment"), 303)

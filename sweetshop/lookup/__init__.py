@@ -1,0 +1,1 @@
+"""Customers find their orders: "My orders" (phone + one-time code), "Track an order"."""

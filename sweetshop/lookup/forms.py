@@ -1,0 +1,59 @@
+"""Lookup forms: they parse and check input; services/otp.py and order_lookup.py apply the rules."""
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+
+from ..phones import normalise_phone
+from ..services.order_lookup import parse_order_number
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _no_spaces(value):
+    return "".join(value.split()) if isinstance(value, str) else value
+
+
+class _PhoneField(StringField):
+    """A phone in any usual Indian format; `.e164` holds it normalised once validated."""
+    e164: str | None = None
+
+
+def _check_phone(form, field):
+    field.e164 = normalise_phone(field.data)
+    if field.e164 is None:
+        raise ValidationError("Please give a valid Indian mobile number, e.g. 98765 43210.")
+
+
+PHONE_HINT = "The mobile number you ordered with, e.g. 98765 43210."
+
+
+class PhoneForm(FlaskForm):
+    phone = _PhoneField("Phone", filters=[_strip], description=PHONE_HINT, validators=[
+        DataRequired("Please give your mobile number."),
+        Length(max=32, message="That does not look like a phone number."),
+        _check_phone,
+    ])
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code", filters=[_no_spaces],
+                       description="The 6 digits in the message we sent.", validators=[
+        DataRequired("Please enter the code from the message."),
+        Regexp(r"^[0-9]{6}$", message="The code has 6 digits."),
+    ])
+
+
+class TrackForm(FlaskForm):
+    number = StringField("Order number", filters=[_strip], description="For example 1042.",
+                         validators=[DataRequired("Please give the order number.")])
+    phone = _PhoneField("Phone", filters=[_strip], description=PHONE_HINT, validators=[
+        DataRequired("Please give the mobile number you ordered with."),
+        Length(max=32, message="That does not look like a phone number."),
+        _check_phone,
+    ])
+
+    def validate_number(self, field):
+        if parse_order_number(field.data) is None:
+            raise ValidationError("An order number has only digits, e.g. 1042.")

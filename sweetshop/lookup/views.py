@@ -1,0 +1,170 @@
+"""My orders (a phone proven by a one-time code) and Track an order (number plus phone).
+
+The verified phone lives only in the signed session cookie, with the time it was proven;
+after VERIFIED_FOR, or "Sign out", the customer must prove it again.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import (
+    Blueprint, flash, make_response, redirect, render_template, request, session, url_for,
+)
+
+from ..cart.views import _remember as remember_cart
+from ..htmx import render_page_or_block, wants_fragment
+from ..models import utcnow
+from ..services import order_lookup, otp
+from ..services.errors import DomainError
+from ..web import CART_COOKIE
+from .forms import CodeForm, PhoneForm, TrackForm
+
+bp = Blueprint("lookup", __name__)
+
+VERIFIED_KEY, PENDING_KEY = "lookup_phone", "lookup_pending"
+VERIFIED_FOR = timedelta(minutes=30)
+
+
+@bp.after_request
+def private(response):
+    # Order details and one-time-code steps must never be kept by a shared cache or browser.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _client() -> str:
+    return otp.address_key(request.remote_addr)
+
+
+def _session_phone(key: str, ttl: timedelta) -> str | None:
+    data = session.get(key)
+    try:
+        phone, at = data["phone"], datetime.fromisoformat(data["at"])
+    except (TypeError, KeyError, ValueError):
+        session.pop(key, None)
+        return None
+    if not (timedelta(0) <= utcnow() - at < ttl):
+        session.pop(key, None)
+        return None
+    return phone
+
+
+def verified_phone() -> str | None:
+    return _session_phone(VERIFIED_KEY, VERIFIED_FOR)
+
+
+def pending_phone() -> str | None:
+    return _session_phone(PENDING_KEY, otp.CODE_TTL)
+
+
+def _remember_phone(key: str, phone: str) -> None:
+    session[key] = {"phone": phone, "at": utcnow().isoformat()}
+
+
+def _render(step: str | None = None, status: int = 200, **context):
+    """The My orders page (or its #lookup fragment) at the step the session is at."""
+    phone, pending = verified_phone(), pending_phone()
+    step = step or ("orders" if phone else "code" if pending else "phone")
+    if step == "orders":
+        context.setdefault("orders", order_lookup.orders_for_phone(phone))
+    context.setdefault("phone_form", PhoneForm(formdata=None))
+    context.setdefault("code_form", CodeForm(formdata=None))
+    return render_page_or_block("lookup/my_orders.html", "lookup_body", status=status,
+                                step=step, phone=phone, pending=pending,
+                                **context)
+
+
+def _done(step: str):
+    """After a change: 303 to the page without htmx, the new step's fragment with it."""
+    if not wants_fragment():
+        return redirect(url_for("lookup.my_orders"), 303)
+    return _render(step)
+
+
+@bp.get("/my-orders")
+def my_orders():
+    return _render()
+
+
+@bp.post("/my-orders/code")
+def send_code():
+    form = PhoneForm()
+    if not form.validate():
+        return _render("phone", 422, phone_form=form)
+    try:
+        otp.request_code(form.phone.e164, _client())
+    except DomainError as error:
+        form.phone.errors = [error.message]
+        return _render("phone", error.status_code, phone_form=form)
+    session.pop(VERIFIED_KEY, None)
+    _remember_phone(PENDING_KEY, form.phone.e164)
+    return _done("code")
+
+
+@bp.post("/my-orders/verify")
+def verify_code():
+    phone = pending_phone()
+    form = CodeForm()
+    if phone is None:
+        phone_form = PhoneForm(formdata=None)
+        phone_form.phone.errors = ["Your code has expired. Please ask for a new one."]
+        return _render("phone", 422, phone_form=phone_form)
+    if not form.validate():
+        return _render("code", 422, code_form=form)
+    try:
+        otp.verify_code(phone, form.code.data, _client())
+    except DomainError as error:
+        form.code.errors = [error.message]
+        return _render("code", error.status_code, code_form=form)
+    session.pop(PENDING_KEY, None)
+    _remember_phone(VERIFIED_KEY, phone)
+    return _done("orders")
+
+
+@bp.post("/my-orders/sign-out")
+def sign_out():
+    session.pop(VERIFIED_KEY, None)
+    session.pop(PENDING_KEY, None)
+    return _done("phone")
+
+
+@bp.post("/my-orders/<int:number>/reorder")
+def reorder(number: int):
+    phone = verified_phone()
+    if phone is None:
+        flash("Your 30 minutes are over. Please confirm your number again to reorder.", "info")
+        return redirect(url_for("lookup.my_orders"), 303)
+    result = order_lookup.reorder(request.cookies.get(CART_COOKIE), number, phone)
+    if result.added:
+        flash("Added to your cart at today's prices: " + "; ".join(result.added) + ".",
+              "success")
+    if result.missing:
+        flash("Could not add everything: " + "; ".join(result.missing) + ".", "error")
+    if not result.added:
+        return redirect(url_for("lookup.my_orders", _anchor=f"order-{number}"), 303)
+    response = redirect(url_for("cart.show_cart"), 303)
+    return remember_cart(response, result.cart_token)
+
+
+@bp.get("/track")
+def track_order():
+    return render_page_or_block("lookup/track.html", "track_form", form=TrackForm(formdata=None))
+
+
+@bp.post("/track")
+def find_order():
+    form = TrackForm()
+    if not form.validate():
+        return render_page_or_block("lookup/track.html", "track_form", status=422, form=form)
+    try:
+        order = order_lookup.find_order_by_number_and_phone(form.number.data, form.phone.e164,
+                                                            _client())
+    except DomainError as error:
+        return render_page_or_block("lookup/track.html", "track_form", status=error.status_code,
+                                    form=form, error=error.message)
+    target = url_for("orders.show_order", token=order.public_token)
+    if wants_fragment():
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, 303)
