@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import (
-    Blueprint, flash, make_response, redirect, render_template, request, session, url_for,
+    Blueprint, flash, make_response, redirect, request, session, url_for,
 )
 
 from ..cart.views import _remember as remember_cart
@@ -58,7 +58,7 @@ def pending_phone() -> str | None:
 
 
 def _remember_phone(key: str, phone: str) -> None:
-    session[key] = {"phone": phone, "at": utcnow().isoformat()}
+    session[key] = {"phone": phone, "at": utcnow().isoformat(timespec="seconds")}
 
 
 def _render(step: str | None = None, status: int = 200, **context):

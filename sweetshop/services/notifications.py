@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 JOB = "sweetshop.jobs.send_notification"
 BACKOFF = [30, 120, 600, 1800, 3600, 7200]  # seconds between tries
 WHATSAPP_WINDOW = timedelta(hours=24)
+SECRET_KINDS = {"lookup_code"}  # messages whose text must not outlive their sending
 SWEEP_GRACE = timedelta(seconds=30)  # give the after-commit enqueue a head start
 ORDER_KINDS = {
     "accepted": "order_accepted", "ready": "order_ready",
@@ -198,6 +199,9 @@ def _record_sent(row_id: int, sid: str, status: str) -> None:
     row = db.session.get(Notification, row_id, with_for_update=True)
     row.provider_sid = row.provider_sid or sid
     row.sent_at = row.sent_at or utcnow()
+    if row.kind in SECRET_KINDS:
+        # Once delivered, a live code has no business sitting readable in the outbox.
+        row.body, row.variables = "(one-time code sent; not kept)", {}
     status = status if status in STATUS_RANK else "sent"
     if STATUS_RANK.get(status, 0) < STATUS_RANK["sent"]:
         status = "sent"  # Twilio answered: it has the message, whatever it calls it

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from tests.factories import make_order, make_product, variant_named
 from tests.lookup.conftest import OTHER_PHONE, PHONE
 from sweetshop.extensions import db
-from sweetshop.models import Cart, CartLine, Product, Variant
+from sweetshop.models import Cart, CartLine, Product
 from sweetshop.services import cart as cart_service
 from sweetshop.services.order_lookup import reorder
 from sweetshop.services.stock import record_movement

@@ -5,8 +5,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.factories import make_order, variant_named
-from tests.browser.conftest import browser, phone, phone_without_js, live_server  # noqa: F401
+from tests.factories import make_order
+from tests.lookup.conftest import codes  # noqa: F401  (captures the one-time codes)
+from tests.views.conftest import in_db  # noqa: F401
 from sweetshop.demo import seed_demo
 from sweetshop.extensions import db
 from sweetshop.models import Order, OrderStatus, OrderStatusChange, Product
@@ -30,7 +31,7 @@ def _fits_the_screen(page):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
-def test_a_customer_finds_their_orders_and_reorders(request, live_server, codes,  # noqa: F811
+def test_a_customer_finds_their_orders_and_reorders(request, live_server, codes,
                                                     earlier_order, javascript):
     page = request.getfixturevalue("phone" if javascript else "phone_without_js")
     page.goto(live_server + "/")
@@ -62,7 +63,7 @@ def test_a_customer_finds_their_orders_and_reorders(request, live_server, codes,
         assert [e for e in page.console_errors if "Failed to load resource" not in e] == []
 
 
-def test_the_tracking_page_stops_polling_once_delivered(app, live_server, phone,  # noqa: F811
+def test_the_tracking_page_stops_polling_once_delivered(app, live_server, phone,
                                                          earlier_order, in_db, monkeypatch):
     monkeypatch.setattr("sweetshop.orders.views.POLL_SECONDS", 1)
     polls = []
