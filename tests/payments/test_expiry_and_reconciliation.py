@@ -119,3 +119,10 @@ def test_a_paid_order_never_moves_back(ctx, fake_razorpay):
     db.session.expire_all()
     order = db.session.get(Order, order.id)
     assert (order.status, order.payment_status) == (OrderStatus.PLACED, PaymentStatus.PAID)
+
+
+def test_the_periodic_sweeper_runs_the_payment_sweeps(ctx, fake_razorpay):
+    from sweetshop.periodic import run_once
+    results = run_once()
+    assert {"payment_events", "payment_reconcile", "payment_expiry"} <= set(results)
+    assert all(v >= 0 for v in results.values()), results

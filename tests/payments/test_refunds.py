@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from sweetshop.extensions import db
-from sweetshop.models import Order, OrderStatus, PaymentStatus, Refund
+from sweetshop.models import Order, PaymentStatus, Refund
 from sweetshop.services import payments
 from sweetshop.services.errors import InvalidInput, InvalidTransition
 from tests.admin.helpers import OWNER_EMAIL, OWNER_PASSWORD, sign_in

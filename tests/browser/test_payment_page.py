@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from sweetshop.extensions import db
 from sweetshop.models import Order, OrderStatus, Payment, PaymentStatus
-from tests.browser.conftest import browser, live_server, phone, phone_without_js  # noqa: F401
 from tests.factories import make_product
+from tests.payments.conftest import fake_razorpay, in_db, razorpay_on  # noqa: F401
 from tests.payments.helpers import payment_signature
 
 CHECKOUT_JS = "https://checkout.razorpay.com/v1/checkout.js"
@@ -43,7 +43,7 @@ def order_online(page, base, slug, javascript=True):
 
 
 def test_paying_online_in_the_browser_confirms_the_order(
-        app, live_server, phone, fake_razorpay, in_db, sweet):  # noqa: F811
+        app, live_server, phone, fake_razorpay, in_db, sweet):
     def stand_in(route):
         payment = in_db(lambda: db.session.scalars(select(Payment)).one())
         captured = fake_razorpay.add_payment(payment.razorpay_order_id, payment.amount_paise)
@@ -67,7 +67,7 @@ def test_paying_online_in_the_browser_confirms_the_order(
 
 
 def test_when_checkout_cannot_load_the_page_says_so_and_cash_works(
-        app, live_server, phone, fake_razorpay, in_db, sweet):  # noqa: F811
+        app, live_server, phone, fake_razorpay, in_db, sweet):
     phone.route(CHECKOUT_JS, lambda route: route.abort("internetdisconnected"))
     order_online(phone, live_server, sweet)
     shot(phone, "pay-page-offline")
@@ -88,7 +88,7 @@ def test_when_checkout_cannot_load_the_page_says_so_and_cash_works(
 
 
 def test_without_javascript_the_page_explains_and_offers_cash(
-        app, live_server, phone_without_js, fake_razorpay, in_db, sweet):  # noqa: F811
+        app, live_server, phone_without_js, fake_razorpay, in_db, sweet):
     page = phone_without_js
     order_online(page, live_server, sweet, javascript=False)
     assert page.get_by_text("Paying online needs JavaScript").is_visible()
