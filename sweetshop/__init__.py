@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from .config import Config
-from . import static_files
+from . import rate_limits, static_files
 from .extensions import compress, csrf, db, migrate, redis_conn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
     from . import models  # noqa: F401  (register tables with the metadata)
     from .web import register_web
     register_web(app)
+
+    rate_limits.init_app(app)  # after the blueprints: limits are attached by endpoint
 
     from .cli import register_cli
     register_cli(app)

@@ -1,5 +1,7 @@
 """Extension singletons, bound to the app in create_app (no app import here)."""
 from flask_compress import Compress
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -23,6 +25,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address)  # storage and limits: sweetshop/rate_limits.py
 compress = Compress()  # gzip / brotli for HTML, CSS, JS and JSON
 
 

@@ -120,6 +120,7 @@ def register_web(app: Flask) -> None:
             404: "We could not find that page.",
             405: "That action is not possible here.",
             413: "That upload is too large.",
+            429: "Too many requests from here just now. Please wait a minute and try again.",
         }
         return error_response(error.code or 500, messages.get(error.code, error.description))
 

@@ -25,6 +25,9 @@ TEST_CONFIG = {
     "REDIS_URL": TEST_REDIS_URL,
     "SESSION_COOKIE_SECURE": False,
     "SERVER_NAME": None,
+    # Rate limits are off for the suite (tests post far faster than people);
+    # tests/test_rate_limits.py switches them on for its own app.
+    "RATELIMIT_ENABLED": False,
 }
 
 

@@ -8,6 +8,7 @@
   if (!list || !toggle) return;
   var stateText = toggle.querySelector("[data-sound-state]");
   var announcer = document.querySelector("[data-new-orders-announcer]");
+  var hint = document.querySelector("[data-sound-hint]");
   var baseTitle = document.title.replace(/^\(\d+\)\s*/, "");
   var audio = null;
   var soundOn = readPreference();
@@ -31,6 +32,14 @@
     toggle.hidden = false;
     toggle.setAttribute("aria-pressed", soundOn ? "true" : "false");
     if (stateText) stateText.textContent = soundOn ? "on" : "off";
+    // Until the page has been touched once, the browser keeps the chime silent: say so.
+    // The text changes but stays one line, so nothing under it moves as a tap lands.
+    if (hint) {
+      hint.hidden = false;
+      hint.textContent = !soundOn ? "New orders will not chime."
+        : (audio && audio.state === "running") ? "New orders will chime."
+        : "Tap the page once to let it chime.";
+    }
   }
 
   // Browsers keep audio locked until the person interacts with the page: every tap or key
@@ -38,7 +47,10 @@
   function unlockAudio() {
     var Context = window.AudioContext || window.webkitAudioContext;
     if (!Context) return null;
-    if (!audio) audio = new Context();
+    if (!audio) {
+      audio = new Context();
+      audio.onstatechange = showToggle;
+    }
     if (audio.state === "suspended") audio.resume();
     return audio;
   }
@@ -56,7 +68,8 @@
       gain.gain.setValueAtTime(0.0001, start);
       gain.gain.exponentialRampToValueAtTime(0.4, start + 0.02);
       gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.35);
-      osc.connect(gain).connect(ctx.destination);
+      osc.connect(gain);
+      gain.connect(ctx.destination);
       osc.start(start);
       osc.stop(start + 0.4);
     });
@@ -70,7 +83,8 @@
     soundOn = !soundOn;
     savePreference();
     showToggle();
-    if (soundOn && unlockAudio()) chime();  // a sample, and proof the sound works
+    var ctx = soundOn ? unlockAudio() : null;
+    if (ctx) ctx.resume().then(chime);  // a sample, and proof the sound works
   });
 
   ["pointerdown", "keydown"].forEach(function (type) {

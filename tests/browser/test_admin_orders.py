@@ -14,6 +14,26 @@ from tests.factories import make_order, make_product
 
 EMAIL, PASSWORD = "owner@mithaas.example", "correct horse battery"
 
+# A stand-in for the Web Audio API that counts notes, so the test hears the chime.
+FAKE_AUDIO = """
+window.__notes = 0;
+window.AudioContext = class {
+  constructor() { this.state = "suspended"; this.currentTime = 0; this.destination = {}; }
+  resume() {
+    this.state = "running";
+    if (this.onstatechange) this.onstatechange();
+    return Promise.resolve();
+  }
+  createOscillator() {
+    return { frequency: {}, connect() {}, start() { window.__notes += 1; }, stop() {} };
+  }
+  createGain() {
+    const param = { setValueAtTime() {}, exponentialRampToValueAtTime() {} };
+    return { gain: param, connect() {} };
+  }
+};
+"""
+
 
 @pytest.fixture
 def shop(app):
@@ -50,6 +70,7 @@ def state(app, order_id):
 
 def test_owner_takes_orders_on_a_phone(app, live_server, phone, shop):
     page = phone
+    page.add_init_script(FAKE_AUDIO)
     tin_id, tin_number = shop["tin"]
 
     page.goto(live_server + "/admin/")
@@ -64,19 +85,25 @@ def test_owner_takes_orders_on_a_phone(app, live_server, phone, shop):
     expect(page.get_by_role("region", name="Running low")).to_contain_text("Rasgulla")
     page.screenshot(path="/tmp/orders-shots/admin-dashboard-360.png", full_page=True)
 
-    # The sound toggle remembers its state.
+    # The sound toggle remembers its state; switching it on plays a sample chime.
     toggle = page.get_by_role("button", name="Sound")
     expect(toggle).to_have_attribute("aria-pressed", "true")
     toggle.click()
     expect(toggle).to_have_attribute("aria-pressed", "false")
+    page.reload()
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    expect(page.get_by_text("New orders will not chime.")).to_be_visible()
     toggle.click()
     expect(toggle).to_have_attribute("aria-pressed", "true")
+    page.wait_for_function("window.__notes === 2")
+    expect(page.get_by_text("New orders will chime.")).to_be_visible()
 
     # A customer orders while the phone sits on the counter: it appears without a reload.
     new_number = place_ladoo_order(app, shop["ladoo"])
     expect(waiting).to_contain_text(f"#{new_number}", timeout=15_000)
     expect(page).to_have_title(re.compile(r"^\(2\) Dashboard"))
     expect(page.locator("[data-new-orders-announcer]")).to_have_text("1 new order")
+    page.wait_for_function("window.__notes === 4")  # it chimed for the new order
 
     # Accept the new order, in place.
     waiting.get_by_role("link", name=re.compile(f"#{new_number}")).click()

@@ -1,0 +1,61 @@
+"""Request rate limits (Flask-Limiter on Redis), declared in one place by endpoint.
+
+Most limits fail open: if Redis is down, browsing and buying go on (stock and orders are
+guarded by PostgreSQL anyway). Sign-in and one-time codes fail closed: without Redis
+they are refused for the moment, since guessing is exactly what the limit is there to stop.
+(Both also keep their own counters in PostgreSQL, which hold with Redis down.)
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app, request
+
+from .extensions import limiter, redis_conn
+
+log = logging.getLogger(__name__)
+
+# endpoint -> limit string, applied to POSTs (GET pages share the default limit below).
+POST_LIMITS = {
+    "checkout.place_order": "10 per minute;60 per hour",
+    "cart.add_item": "60 per minute",
+    "cart.update_item": "120 per minute",
+    "admin.do_login": "10 per minute;50 per hour",
+    "lookup.send_code": "5 per minute;20 per hour",
+    "lookup.verify_code": "10 per minute",
+    "lookup.find_order": "10 per minute",
+    "webhooks.razorpay": "600 per minute",
+    "webhooks.twilio_status": "600 per minute",
+    "webhooks.twilio_whatsapp": "120 per minute",
+}
+FAIL_CLOSED = {"admin.do_login", "lookup.send_code", "lookup.verify_code"}
+DEFAULT_LIMIT = "300 per minute"  # per address, every page: catalogue browsing fails open
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 1,
+                                                        "socket_connect_timeout": 1})
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # fail open by default
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    app.config.setdefault("RATELIMIT_DEFAULT", DEFAULT_LIMIT)
+    limiter.init_app(app)
+
+    for endpoint, rule in POST_LIMITS.items():
+        view = app.view_functions.get(endpoint)
+        if view is not None:
+            app.view_functions[endpoint] = limiter.limit(rule, methods=["POST"])(view)
+
+    @app.before_request
+    def fail_closed_without_redis():
+        if (request.method != "POST" or request.endpoint not in FAIL_CLOSED
+                or not current_app.config.get("RATELIMIT_ENABLED", True)):
+            return None
+        try:
+            redis_conn.client().ping()
+        except Exception as exc:  # any Redis failure: refuse rather than allow unlimited tries
+            log.warning("Refusing %s while Redis is unavailable: %s", request.endpoint, exc)
+            from .web import error_response
+            return error_response(503, "This is paused for a moment on our side. "
+                                       "Please try again in a minute.")
+        return None
