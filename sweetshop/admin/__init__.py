@@ -41,3 +41,4 @@ from . import order_views  # noqa: E402,F401
 from . import settings_views  # noqa: E402,F401
 from . import catalog_views  # noqa: E402,F401
 from . import payment_views  # noqa: E402,F401
+from . import message_views  # noqa: E402,F401

@@ -13,6 +13,7 @@ def dashboard():
         today=dashboard_service.today_summary(),
         waiting=dashboard_service.waiting_orders(),
         low_stock=dashboard_service.low_stock_products(),
+        failed_messages=dashboard_service.failed_messages(),
         chart=dashboard_service.revenue_chart(days),
         # The stock pages come with the catalogue; link them once they exist.
         stock_url=url_for("admin.list_products")

@@ -116,6 +116,11 @@ class SettingsForm(FlaskForm):
     min_order_paise = RupeeField("Minimum order (₹)", description="0: no minimum.")
     cod_max_paise = RupeeField("Cash on delivery up to (₹)",
                                description="Larger orders cannot pay cash. 0: no limit.")
+    owner_phones = TextAreaField(
+        "Phones told about new orders", validators=[Length(max=500, message=(
+            "That list is too long."))],
+        description="Mobile numbers that get a message for every new order, separated by "
+                    "commas or new lines. Empty: no messages.")
     serviceable_pincodes = TextAreaField(
         "Delivery pincodes", validators=[Length(max=20_000, message="That list is too long.")],
         description="6-digit pincodes, separated by commas or new lines. "

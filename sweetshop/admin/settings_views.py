@@ -1,6 +1,7 @@
 """The shop's settings: name, phone, open or closed, delivery charges and area, COD limit."""
 from flask import flash, redirect, render_template, url_for
 
+from ..phones import display_phone
 from ..services import shop as shop_service
 from ..services.errors import DomainError
 from . import bp
@@ -10,6 +11,7 @@ from .forms import SettingsForm
 def _form_from(settings) -> SettingsForm:
     form = SettingsForm(formdata=None, obj=settings)
     form.is_open.data = "open" if settings.is_open else "closed"
+    form.owner_phones.data = "\n".join(display_phone(p) for p in settings.owner_phone_list)
     return form
 
 
@@ -30,6 +32,7 @@ def update_settings():
             free_delivery_above_paise=form.free_delivery_above_paise.data,
             min_order_paise=form.min_order_paise.data, cod_max_paise=form.cod_max_paise.data,
             serviceable_pincodes=form.serviceable_pincodes.data or "",
+            owner_phones=form.owner_phones.data or "",
         )
     except DomainError as error:
         target = getattr(form, error.field, None) if error.field else None

@@ -136,3 +136,14 @@ def revenue_chart(days: list[DaySummary], width: int = 336, height: int = 150,
                         height=round(h, 1)))
     return Chart(width, height, baseline, bars, most, sum(d.orders for d in days),
                  sum(d.revenue_paise for d in days))
+
+
+def failed_messages(days: int = 7, limit: int = 10):
+    """Customer and owner messages that did not get through lately, newest first."""
+    from ..models import Notification, utcnow
+
+    since = utcnow() - timedelta(days=days)
+    return list(db.session.scalars(
+        select(Notification).where(Notification.status.in_(("failed", "undelivered")),
+                                   Notification.created_at >= since)
+        .order_by(Notification.id.desc()).limit(limit)))

@@ -19,6 +19,7 @@ from ..models import Order, OrderStatus, OrderStatusChange, Product
 from ..phones import normalise_phone
 from .errors import InvalidInput, InvalidTransition, NotFound
 from .stock import record_movement
+from .notifications import queue_status_message
 
 S = OrderStatus
 
@@ -113,10 +114,10 @@ def change_status(order_id: int, to_status, actor: str, note: str = "",
                                      actor=actor, note=note))
     if to_status is S.CANCELLED:
         _return_stock(order, actor)
-    # Later side effects hook in HERE, inside this transaction and after the change is
-    # known: write an outbox row (customer notification for accepted / out for delivery /
-    # cancelled; a refund request when a paid online order is cancelled) so the intent
-    # commits together with the status, then enqueue its job after the commit below.
+    # The customer's message is written in this transaction (outbox): it commits with the
+    # status and is enqueued after the commit. A paid order's refund is the owner's
+    # decision, offered on the order page after cancelling.
+    queue_status_message(order, to_status.value, note)
     db.session.commit()
     return order
 

@@ -57,7 +57,7 @@ def parse_pincodes(text: str | None) -> list[str]:
 
 def update_settings(*, name: str, phone: str | None, is_open: bool, delivery_fee_paise: int,
                     free_delivery_above_paise: int, min_order_paise: int, cod_max_paise: int,
-                    serviceable_pincodes: str) -> ShopSettings:
+                    serviceable_pincodes: str, owner_phones: str | None = None) -> ShopSettings:
     """Save the owner's settings; checkout applies them from the next request. Commits.
 
     Checks every value (name given, phone an Indian mobile in any usual format, amounts in
@@ -86,6 +86,7 @@ def update_settings(*, name: str, phone: str | None, is_open: bool, delivery_fee
             raise InvalidInput(f"{AMOUNT_FIELDS[key]} must be between ₹0 and "
                                f"{format_rupees(MAX_AMOUNT_PAISE)}.", field=key)
     pincodes = parse_pincodes(serviceable_pincodes)
+    owners = parse_owner_phones(owner_phones) if owner_phones is not None else None
 
     settings = get_settings()
     settings.name = name
@@ -94,5 +95,19 @@ def update_settings(*, name: str, phone: str | None, is_open: bool, delivery_fee
     for key, value in amounts.items():
         setattr(settings, key, value)
     settings.serviceable_pincodes = ", ".join(pincodes)
+    if owners is not None:
+        settings.owner_phones = ", ".join(owners)
     db.session.commit()
     return settings
+
+
+def parse_owner_phones(raw: str) -> list[str]:
+    """Mobile numbers in any usual format, separated by commas or new lines -> E.164 list."""
+    parts = [p.strip() for p in re.split(r"[,;\n]+", raw or "") if p.strip()]
+    bad = [p for p in parts if normalise_phone(p) is None]
+    if bad:
+        raise InvalidInput("These are not Indian mobile numbers: " + ", ".join(bad[:5]) + ".",
+                           field="owner_phones")
+    if len(parts) > 5:
+        raise InvalidInput("Up to 5 phones can be told about new orders.", field="owner_phones")
+    return list(dict.fromkeys(normalise_phone(p) for p in parts))
