@@ -24,7 +24,7 @@ POST_LIMITS = {
     "lookup.send_code": "5 per minute;20 per hour",
     "lookup.verify_code": "10 per minute",
     "lookup.find_order": "10 per minute",
-    "webhooks.razorpay": "600 per minute",
+    "webhooks.razorpay_webhook": "600 per minute",
     "webhooks.twilio_status": "600 per minute",
     "webhooks.twilio_whatsapp": "120 per minute",
 }
