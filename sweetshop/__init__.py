@@ -26,6 +26,12 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     _validate(app)
     app.jinja_env.add_extension("jinja2.ext.do")
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind a proxy, rate limits and sign-in throttling must see the customer's
+        # address, not the proxy's; only as many hops as we trust, or anyone could forge it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs every header
 

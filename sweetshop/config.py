@@ -18,6 +18,7 @@
 | TWILIO_TIMEOUT      | seconds to wait for Twilio                                     | 10 |
 | NOTIFY_MAX_ATTEMPTS | tries for a message before it is marked failed                 | 6 |
 | NOTIFY_CLAIM_TIMEOUT | seconds after which a send that never finished is checked and retried | 120 |
+| TRUSTED_PROXIES     | how many reverse proxies (load balancer, Heroku router) sit in front: client addresses and https are then read from X-Forwarded-* | 0 |
 | PERIODIC_INTERVAL   | seconds between runs of the periodic sweeper (flask periodic)  | 30 |
 | CLOUDINARY_URL      | cloudinary://KEY:SECRET@CLOUD: product photos go to Cloudinary; unset: stored in instance/uploads/ | unset |
 | CLOUDINARY_TIMEOUT  | seconds to wait for a Cloudinary upload or delete              | 20 |
@@ -68,6 +69,7 @@ class Config:
         self.NOTIFY_MAX_ATTEMPTS = int(env.get("NOTIFY_MAX_ATTEMPTS", "6"))
         self.NOTIFY_CLAIM_TIMEOUT = int(env.get("NOTIFY_CLAIM_TIMEOUT", "120"))
         self.PERIODIC_INTERVAL = int(env.get("PERIODIC_INTERVAL", "30"))
+        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
         # CSRF tokens live as long as the session: a phone left on a form for hours still works.
         self.WTF_CSRF_TIME_LIMIT = None
         self.MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # photos are at most 5 MB, plus form overhead
