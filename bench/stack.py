@@ -1,5 +1,6 @@
 """The bench environment: its own database and Redis db, migrated and seeded, and gunicorn
-started exactly as the Procfile's web process, on a free loopback port, in production mode.
+started as the Procfile's web process, on a free loopback port, in production mode (with the
+rate limits raised: see wsgi_bench.py).
 
     with BenchStack() as stack:
         stack.base_url      http://127.0.0.1:<port>
@@ -57,10 +58,14 @@ def _free_port() -> int:
 
 
 def procfile_web_command() -> str:
-    """The Procfile's web line, bound to loopback instead of every interface."""
+    """The Procfile's web line, bound to loopback instead of every interface, serving
+    bench/wsgi_bench.py (the same app with its rate limits raised) instead of wsgi:app."""
     for line in (ROOT / "Procfile").read_text().splitlines():
         if line.startswith("web:"):
             command = line.split(":", 1)[1].strip()
+            if "wsgi:app" not in command:
+                raise SystemExit(f"the Procfile's web process no longer serves wsgi:app: {command}")
+            command = command.replace("wsgi:app", "wsgi_bench:app --pythonpath bench", 1)
             return command.replace("0.0.0.0", "127.0.0.1")
     raise SystemExit("Procfile has no web process")
 
@@ -196,6 +201,33 @@ class BenchStack:
             sys.stderr.write(result.stdout + result.stderr)
             raise SystemExit(f"bench/fixtures.py {' '.join(args)} failed")
         return json.loads(result.stdout.strip().splitlines()[-1])
+
+    def cpu_times(self) -> dict[str, dict[int, float]]:
+        """CPU seconds (user + system) so far of the gunicorn workers and of the PostgreSQL
+        backends serving the bench database (embedded server or a local one)."""
+        import psutil
+
+        out: dict[str, dict[int, float]] = {"app": {}, "db": {}}
+        try:
+            workers = psutil.Process(self.web.pid).children()
+        except psutil.Error:
+            workers = []
+        for proc in workers:
+            try:
+                t = proc.cpu_times()
+                out["app"][proc.pid] = t.user + t.system
+            except psutil.Error:
+                pass
+        dbname = urlsplit(self.env["DATABASE_URL"]).path.lstrip("/")
+        for proc in psutil.process_iter(["name", "cmdline"]):
+            try:
+                cmd = " ".join(proc.info["cmdline"] or [])
+                if proc.info["name"] == "postgres" and f" {dbname} " in f" {cmd} ":
+                    t = proc.cpu_times()
+                    out["db"][proc.pid] = t.user + t.system
+            except psutil.Error:
+                pass
+        return out
 
     def gunicorn_errors(self) -> list[str]:
         """Tracebacks / worker timeouts gunicorn logged during the run."""

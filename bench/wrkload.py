@@ -64,22 +64,40 @@ def run_wrk(base_url: str, endpoint: Endpoint, *, threads: int, connections: int
     return data
 
 
+def _cpu_delta(probe, before: dict[str, dict[int, float]]) -> dict[str, float]:
+    after = probe()
+    return {group: sum(t - before[group].get(pid, 0.0) for pid, t in pids.items())
+            for group, pids in after.items()}
+
+
 def measure(base_url: str, endpoints: list[Endpoint], *, rounds: int = 3, threads: int = 2,
             connections: int = 16, duration: str = "10s", warmup: str = "3s",
-            log=print) -> dict:
+            cpu_probe=None, log=print) -> dict:
+    """cpu_probe: () -> {group: {pid: cpu seconds}} for the server's processes (gunicorn
+    workers, PostgreSQL backends): CPU per request is much steadier than requests/s on a
+    shared machine, and says where the time goes."""
     for endpoint in endpoints:
         log(f"    warm-up {endpoint.name} ({warmup})")
         run_wrk(base_url, endpoint, threads=threads, connections=connections, duration=warmup)
     runs: dict[str, list[dict]] = {e.name: [] for e in endpoints}
     for r in range(1, rounds + 1):
         for endpoint in endpoints:
+            before = cpu_probe() if cpu_probe else None
+            load_before = os.getloadavg()[0]
             data = run_wrk(base_url, endpoint, threads=threads, connections=connections,
                            duration=duration)
+            if cpu_probe:
+                data["cpu_ms_per_request"] = {
+                    group: seconds * 1000 / max(data["requests"], 1)
+                    for group, seconds in _cpu_delta(cpu_probe, before).items()}
+            data["loadavg_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
             runs[endpoint.name].append(data)
             log(f"    round {r}/{rounds} {endpoint.name:<14} {data['rps']:8.0f} req/s  "
                 f"p50 {data['latency_us']['p50'] / 1000:6.1f} ms  "
                 f"p99 {data['latency_us']['p99'] / 1000:6.1f} ms  "
-                f"non-2xx/3xx {data['errors']['status']}  5xx {data['status']['5xx']}")
+                f"non-2xx/3xx {data['errors']['status']}  5xx {data['status']['5xx']}"
+                + "".join(f"  {g} CPU {ms:.2f} ms/req"
+                          for g, ms in (data.get("cpu_ms_per_request") or {}).items()))
     results = {}
     for endpoint in endpoints:
         rs = runs[endpoint.name]
@@ -95,12 +113,27 @@ def measure(base_url: str, endpoints: list[Endpoint], *, rounds: int = 3, thread
             "status_5xx": sum(x["status"]["5xx"] for x in rs),
             "socket_errors": sum(x["errors"][k] for x in rs
                                  for k in ("connect", "read", "write", "timeout")),
+            "cpu_ms_per_request": {
+                group: statistics.median(x["cpu_ms_per_request"][group] for x in rs)
+                for group in (rs[0].get("cpu_ms_per_request") or {})},
             "runs": [{"rps": round(x["rps"], 1), "p50_ms": x["latency_us"]["p50"] / 1000,
                       "p99_ms": x["latency_us"]["p99"] / 1000, "status": x["status"],
-                      "non_2xx_3xx": x["errors"]["status"]} for x in rs],
+                      "non_2xx_3xx": x["errors"]["status"], "loadavg_1m": x["loadavg_1m"],
+                      "cpu_ms_per_request": x.get("cpu_ms_per_request")} for x in rs],
         }
-    ping = results.get("ping", {}).get("rps")
+    # Ratios are taken round by round (the endpoint against /ping measured minutes apart at
+    # most), then the median: a noisy minute moves both sides of a ratio alike.
+    ping_runs = runs.get("ping")
     for name, r in results.items():
-        r["ratio_to_ping"] = r["rps"] / ping if ping else None
+        if not ping_runs:
+            r["ratio_to_ping"] = None
+            continue
+        r["ratio_to_ping"] = statistics.median(
+            x["rps"] / p["rps"] for x, p in zip(runs[name], ping_runs))
+        r["best_p99_ms"] = min(x["latency_us"]["p99"] for x in runs[name]) / 1000
+        cpu, ping_cpu = r.get("cpu_ms_per_request"), results["ping"].get("cpu_ms_per_request")
+        if cpu and ping_cpu and sum(cpu.values()):
+            # what the throughput ratio would be if server CPU were the only limit
+            r["cpu_cost_ratio_to_ping"] = sum(ping_cpu.values()) / sum(cpu.values())
     return {"tool": wrk_version(), "threads": threads, "connections": connections,
             "duration": duration, "warmup": warmup, "rounds": rounds, "endpoints": results}

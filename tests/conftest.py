@@ -12,6 +12,8 @@ import os
 import pytest
 from sqlalchemy import create_engine, text
 
+from sweetshop.extensions import db
+
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -97,11 +99,28 @@ def clean_state(request, app):
 @pytest.fixture
 def ctx(app):
     """An application context for service tests."""
-    from sweetshop.extensions import db
 
     with app.app_context():
         yield
         db.session.remove()
+
+
+@pytest.fixture
+def in_db(app):
+    """Run a function in a fresh app context and session: in_db(lambda: Order.query.count()).
+
+    View tests must not make requests inside their own app context (Flask would share `g`
+    and the session between requests), so their set-up and checks go through this.
+    """
+
+    def run(fn):
+        with app.app_context():
+            try:
+                return fn()
+            finally:
+                db.session.remove()
+
+    return run
 
 
 @pytest.fixture

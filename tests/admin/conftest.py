@@ -8,22 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from sweetshop.extensions import db
 from tests.admin.helpers import OWNER_EMAIL, OWNER_PASSWORD, sign_in
 
 
-@pytest.fixture
-def in_db(app):
-    """Run a function in a fresh app context and session: in_db(lambda: Order.query.count())."""
-
-    def run(fn):
-        with app.app_context():
-            try:
-                return fn()
-            finally:
-                db.session.remove()
-
-    return run
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from tests.factories import make_order
 from tests.lookup.conftest import codes  # noqa: F401  (captures the one-time codes)
-from tests.views.conftest import in_db  # noqa: F401
 from sweetshop.demo import seed_demo
 from sweetshop.extensions import db
 from sweetshop.models import Order, OrderStatus, OrderStatusChange, Product

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sweetshop.extensions import db
 from sweetshop.models import Order, OrderStatus, Payment, PaymentStatus
 from tests.factories import make_product
-from tests.payments.conftest import fake_razorpay, in_db, razorpay_on  # noqa: F401
+from tests.payments.conftest import fake_razorpay, razorpay_on  # noqa: F401
 from tests.payments.helpers import payment_signature
 
 CHECKOUT_JS = "https://checkout.razorpay.com/v1/checkout.js"

@@ -6,7 +6,7 @@ import pytest
 
 from tests.factories import make_order, make_product
 from tests.views.conftest import (  # noqa: F401  (fixtures shared with the view tests)
-    Shopper, count, csrf_token_in, in_db, make_sweet, shopper, shop_settings,
+    Shopper, count, csrf_token_in, make_sweet, shopper, shop_settings,
 )
 from sweetshop.extensions import db
 from sweetshop.models import LookupCode

@@ -1,7 +1,6 @@
 import pytest
 import responses
 
-from sweetshop.extensions import db
 from tests.payments.helpers import RAZORPAY_CONFIG, FakeRazorpay
 
 
@@ -22,15 +21,3 @@ def fake_razorpay(razorpay_on):
         yield FakeRazorpay(rsps)
 
 
-@pytest.fixture
-def in_db(app):
-    """Run a function in a fresh app context and session (for view tests)."""
-
-    def run(fn):
-        with app.app_context():
-            try:
-                return fn()
-            finally:
-                db.session.remove()
-
-    return run

@@ -32,18 +32,6 @@ class Sweet:
     packs: dict[str, int]  # pack name -> variant id
 
 
-@pytest.fixture
-def in_db(app):
-    """Run a function in a fresh app context and session: in_db(lambda: Order.query.count())."""
-
-    def run(fn):
-        with app.app_context():
-            try:
-                return fn()
-            finally:
-                db.session.remove()
-
-    return run
 
 
 @pytest.fixture
