@@ -37,7 +37,7 @@ $(HTMX): $(NPM_STAMP)
 
 ## browser: Debian's chromium for the Playwright tests (/usr/bin/chromium)
 browser:
-	@scripts/ensure_chromium.sh
+	@scripts/ensure_debian_package.sh /usr/bin/chromium chromium
 
 ## run: embedded PostgreSQL + Redis (unless DATABASE_URL/REDIS_URL are set), migrate, seed, serve
 run: setup
@@ -56,7 +56,7 @@ bench: setup bench-tools
 
 ## bench-tools: wrk (apt), chromium (apt) and Lighthouse (npm, pinned in bench/package-lock.json)
 bench-tools: browser $(BENCH_NPM_STAMP)
-	@bench/ensure_wrk.sh
+	@scripts/ensure_debian_package.sh wrk wrk
 
 $(BENCH_NPM_STAMP): bench/package.json bench/package-lock.json
 	cd bench && npm ci --no-audit --no-fund --loglevel=error
