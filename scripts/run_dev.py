@@ -132,6 +132,7 @@ def main() -> int:
         env = dict(os.environ, **urls, PYTHONUNBUFFERED="1")
         owner_login = None
         env.setdefault("SWEETSHOP_ENV", "development")
+        env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{args.port}")  # links in messages
 
         say("flask db upgrade")
         if flask("db", "upgrade", env=env).returncode != 0:
