@@ -35,6 +35,10 @@ $(HTMX): $(NPM_STAMP)
 	@mkdir -p $(@D)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
+## lint: ruff, with the rules in ruff.toml
+lint: setup
+	$(VENV)/bin/ruff check .
+
 ## browser: Debian's chromium for the Playwright tests (/usr/bin/chromium)
 browser:
 	@scripts/ensure_debian_package.sh /usr/bin/chromium chromium

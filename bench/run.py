@@ -25,7 +25,7 @@ import platform
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -326,7 +326,7 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     load_at_start = [round(x, 2) for x in os.getloadavg()]
-    results: dict = {"started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    results: dict = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"),
                      "quick": args.quick, "budgets": BUDGETS}
     with BenchStack(workers=args.workers) as stack:
         results["machine"] = {**machine_notes(stack), "loadavg_at_start": load_at_start}

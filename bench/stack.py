@@ -85,7 +85,7 @@ class BenchStack:
 
     # --- lifecycle ---------------------------------------------------------------------
 
-    def __enter__(self) -> "BenchStack":
+    def __enter__(self) -> BenchStack:
         try:
             self._services()
             self._migrate_and_seed()

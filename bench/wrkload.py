@@ -53,14 +53,14 @@ def run_wrk(base_url: str, endpoint: Endpoint, *, threads: int, connections: int
         out = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
     finally:
         os.unlink(posts_file.name)
-    line = next((l for l in out.stdout.splitlines() if l.startswith("BENCH_JSON ")), None)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
     if out.returncode != 0 or line is None:
         raise SystemExit(f"wrk failed for {endpoint.name}:\n{out.stdout}\n{out.stderr}")
     data = json.loads(line[len("BENCH_JSON "):])
     data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
     # wrk's own line, kept so a reader can check the figures against it
-    data["non_2xx_3xx_line"] = next((l.strip() for l in out.stdout.splitlines()
-                                     if "Non-2xx or 3xx" in l), "")
+    data["non_2xx_3xx_line"] = next((ln.strip() for ln in out.stdout.splitlines()
+                                     if "Non-2xx or 3xx" in ln), "")
     return data
 
 
@@ -129,7 +129,7 @@ def measure(base_url: str, endpoints: list[Endpoint], *, rounds: int = 3, thread
             r["ratio_to_ping"] = None
             continue
         r["ratio_to_ping"] = statistics.median(
-            x["rps"] / p["rps"] for x, p in zip(runs[name], ping_runs))
+            x["rps"] / p["rps"] for x, p in zip(runs[name], ping_runs, strict=False))
         r["best_p99_ms"] = min(x["latency_us"]["p99"] for x in runs[name]) / 1000
         cpu, ping_cpu = r.get("cpu_ms_per_request"), results["ping"].get("cpu_ms_per_request")
         if cpu and ping_cpu and sum(cpu.values()):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from .config import Config
 from . import rate_limits, static_files
+from .config import Config
 from .extensions import compress, csrf, db, migrate, redis_conn
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,9 +15,7 @@ log = logging.getLogger(__name__)
 
 def tasks():
     """(name, function) pairs; later features add their sweeps here."""
-    from .services import notifications, otp
-
-    from .services import payments
+    from .services import notifications, otp, payments
 
     return [("notifications", notifications.sweep), ("lookup_codes", otp.prune),
             *payments.payment_tasks()]

@@ -41,14 +41,14 @@ CSP = "; ".join([
 
 
 def register_web(app: Flask) -> None:
+    from .admin import bp as admin_bp
     from .cart.views import bp as cart_bp
     from .checkout.views import bp as checkout_bp
+    from .lookup.views import bp as lookup_bp
     from .orders.views import bp as orders_bp
-    from .admin import bp as admin_bp
+    from .payments.views import bp as payments_bp
     from .storefront.views import bp as storefront_bp
     from .webhooks.views import bp as webhooks_bp
-    from .lookup.views import bp as lookup_bp
-    from .payments.views import bp as payments_bp
 
     for bp in (storefront_bp, cart_bp, checkout_bp, orders_bp, payments_bp, lookup_bp, admin_bp,
                webhooks_bp):

@@ -35,10 +35,13 @@ def actor() -> str:
     return g.admin.email if getattr(g, "admin", None) else "system"
 
 
-from . import auth_views  # noqa: E402,F401  (routes register on bp)
-from . import dashboard_views  # noqa: E402,F401
-from . import order_views  # noqa: E402,F401
-from . import settings_views  # noqa: E402,F401
-from . import catalog_views  # noqa: E402,F401
-from . import payment_views  # noqa: E402,F401
-from . import message_views  # noqa: E402,F401
+# The admin's views register their routes on `bp`, so they are imported after it exists.
+from . import (  # noqa: E402,F401
+    auth_views,
+    catalog_views,
+    dashboard_views,
+    message_views,
+    order_views,
+    payment_views,
+    settings_views,
+)

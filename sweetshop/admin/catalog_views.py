@@ -18,7 +18,11 @@ from ..services.catalog_admin import PackDetails, ProductDetails
 from ..services.errors import DomainError, NotFound
 from . import actor, bp
 from .catalog_forms import (
-    CategoryForm, NewProductForm, PackForm, ProductForm, StockForm, rupees_text,
+    CategoryForm,
+    NewProductForm,
+    PackForm,
+    ProductForm,
+    StockForm,
 )
 
 LIST = "admin/products/list.html"

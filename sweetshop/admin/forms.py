@@ -3,8 +3,15 @@ import re
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField, EmailField, HiddenField, IntegerField, PasswordField, RadioField, SelectField,
-    StringField, TextAreaField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 

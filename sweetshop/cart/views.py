@@ -1,9 +1,16 @@
 """The cart: add packs, change quantities, see totals and stock problems."""
 from flask import (
-    Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for,
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
 )
 
-from ..htmx import render_page_or_block, wants_fragment, is_htmx
+from ..htmx import is_htmx, render_page_or_block, wants_fragment
 from ..services import cart as cart_service
 from ..services.errors import DomainError
 from ..web import CART_COOKIE

@@ -8,7 +8,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import (
-    Blueprint, flash, make_response, redirect, request, session, url_for,
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    request,
+    session,
+    url_for,
 )
 
 from ..cart.views import _remember as remember_cart

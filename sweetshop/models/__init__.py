@@ -1,13 +1,13 @@
 """Typed SQLAlchemy models, one module per aggregate."""
+from .admin import AdminSession, AdminUser, LoginAttempt
 from .base import utcnow
-from .catalog import Category, Product, Variant, StockMovement, Unit
 from .cart import Cart, CartLine
-from .orders import Order, OrderItem, OrderStatusChange, OrderStatus, PaymentStatus, PaymentMethod
-from .shop import ShopSettings
-from .admin import AdminUser, AdminSession, LoginAttempt
-from .notifications import Notification, WhatsAppWindow
+from .catalog import Category, Product, StockMovement, Unit, Variant
 from .lookup import LookupAttempt, LookupCode
+from .notifications import Notification, WhatsAppWindow
+from .orders import Order, OrderItem, OrderStatus, OrderStatusChange, PaymentMethod, PaymentStatus
 from .payments import Payment, PaymentAttempt, Refund, WebhookEvent
+from .shop import ShopSettings
 
 __all__ = [
     "utcnow", "Category", "Product", "Variant", "StockMovement", "Unit", "Cart", "CartLine",

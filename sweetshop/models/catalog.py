@@ -5,7 +5,14 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Enum, ForeignKey, Index, Integer, String, Text,
+    Boolean,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

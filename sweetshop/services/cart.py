@@ -67,7 +67,7 @@ class CartView:
 
     @property
     def can_checkout(self) -> bool:
-        return bool(self.lines) and not self.problems and not any(l.problem for l in self.lines)
+        return bool(self.lines) and not self.problems and not any(ln.problem for ln in self.lines)
 
 
 def new_token() -> str:
@@ -162,7 +162,7 @@ def set_line_quantity(token: str | None, variant_id, quantity) -> None:
     cart = _load_cart(token, lock=True)
     line = None
     if cart is not None:
-        line = next((l for l in cart.lines if l.variant_id == variant_id), None)
+        line = next((ln for ln in cart.lines if ln.variant_id == variant_id), None)
     if line is None:
         db.session.rollback()
         if quantity == 0:
@@ -220,7 +220,7 @@ def price_lines(lines: list[CartLine]) -> CartView:
                     f"Only {format_quantity(product.stock, product.unit)} of {product.name} "
                     "is left, for all packs together. Please reduce the quantity."
                 )
-    view.subtotal_paise = sum(l.line_total_paise for l in view.lines)
+    view.subtotal_paise = sum(ln.line_total_paise for ln in view.lines)
     settings = get_settings()
     if view.lines:
         view.delivery_fee_paise = settings.delivery_fee_for(view.subtotal_paise)

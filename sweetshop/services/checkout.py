@@ -12,7 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..formatting import format_rupees
 from ..models import (
-    Cart, Order, OrderItem, OrderStatus, OrderStatusChange, PaymentMethod, PaymentStatus,
+    Cart,
+    Order,
+    OrderItem,
+    OrderStatus,
+    OrderStatusChange,
+    PaymentMethod,
+    PaymentStatus,
     Product,
 )
 from .cart import is_usable_token, price_lines
@@ -107,8 +113,8 @@ def _place_order(cart_token, details: CustomerDetails, key: str) -> Order:
     wanted: dict[int, int] = defaultdict(int)
     for line in view.lines:
         wanted[line.product.id] += line.base_quantity
-    short = [l for l in view.lines if l.problem and wanted[l.product.id] > l.product.stock]
-    problems = "; ".join(dict.fromkeys(l.problem for l in view.lines if l.problem))
+    short = [ln for ln in view.lines if ln.problem and wanted[ln.product.id] > ln.product.stock]
+    problems = "; ".join(dict.fromkeys(ln.problem for ln in view.lines if ln.problem))
     if problems:
         db.session.rollback()
         if short:

@@ -18,7 +18,7 @@ from ..models import Cart, CartLine, Order, OrderStatus, Product, Variant
 from ..phones import normalise_phone
 from . import cart as cart_service
 from .errors import DomainError, NotFound
-from .otp import TooManyRequests, record_attempt, recent_failures
+from .otp import TooManyRequests, recent_failures, record_attempt
 
 MAX_ORDERS_SHOWN = 50
 TRACK_FAILURES_PER_ADDRESS = 10   # per TRACK_WINDOW

@@ -18,8 +18,8 @@ from ..formatting import KOLKATA
 from ..models import Order, OrderStatus, OrderStatusChange, Product
 from ..phones import normalise_phone
 from .errors import InvalidInput, InvalidTransition, NotFound
-from .stock import record_movement
 from .notifications import queue_status_message
+from .stock import record_movement
 
 S = OrderStatus
 

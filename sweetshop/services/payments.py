@@ -35,8 +35,17 @@ from ..formatting import format_rupees
 from ..integrations import razorpay as gateway_adapter
 from ..integrations.razorpay import GatewayUnavailable, PaymentGatewayError
 from ..models import (
-    Order, OrderStatus, OrderStatusChange, Payment, PaymentAttempt, PaymentMethod,
-    PaymentStatus, Product, Refund, WebhookEvent, utcnow,
+    Order,
+    OrderStatus,
+    OrderStatusChange,
+    Payment,
+    PaymentAttempt,
+    PaymentMethod,
+    PaymentStatus,
+    Product,
+    Refund,
+    WebhookEvent,
+    utcnow,
 )
 from ..queueing import enqueue
 from .errors import InvalidInput, InvalidTransition, NotFound, PaymentRefused, PaymentUnavailable

@@ -11,8 +11,6 @@ import pytest
 from tests.admin.helpers import OWNER_EMAIL, OWNER_PASSWORD, sign_in
 
 
-
-
 @pytest.fixture
 def owner(in_db):
     """An owner account (email, password) in the database."""

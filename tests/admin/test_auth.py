@@ -15,7 +15,6 @@ from sweetshop.services import admin_auth
 from sweetshop.services.errors import DomainError
 from tests.admin.helpers import OWNER_EMAIL, OWNER_PASSWORD, sign_in, token_from
 
-
 # --- every admin URL is closed to anyone not signed in --------------------------------------
 
 def _sample(converter):

@@ -7,11 +7,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.admin.helpers import csrf_token_in, post_form, token_from
-from tests.factories import make_product, variant_named
-from tests.photo_fixtures import local_photos  # noqa: F401  (fixture)
 from sweetshop.extensions import db
-from sweetshop.models import Category, Product, StockMovement, Unit, Variant
+from sweetshop.models import Category, Product, StockMovement, Unit
+from tests.admin.helpers import post_form, token_from
+from tests.factories import make_product
+from tests.photo_fixtures import local_photos  # noqa: F401  (fixture)
 
 HX = {"HX-Request": "true"}
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 500

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -84,8 +84,8 @@ def test_the_list_searches_by_number_name_or_phone(owner_client, place, q):
 
 
 def test_the_list_filters_by_status_and_kolkata_dates(owner_client, place, in_db):
-    may1_late = place(created_at=datetime(2025, 5, 1, 18, 0, tzinfo=timezone.utc))  # 11:30 pm
-    may2 = place(created_at=datetime(2025, 5, 2, 6, 0, tzinfo=timezone.utc))
+    may1_late = place(created_at=datetime(2025, 5, 1, 18, 0, tzinfo=UTC))  # 11:30 pm
+    may2 = place(created_at=datetime(2025, 5, 2, 6, 0, tzinfo=UTC))
     html = owner_client.get("/admin/orders?date_from=2025-05-01&date_to=2025-05-01").get_data(
         as_text=True)
     assert f"#{may1_late.number}" in html and f"#{may2.number}" not in html
@@ -143,7 +143,7 @@ def test_pager_links_carry_only_our_filters(owner_client, in_db):
 
 def test_the_order_page_shows_items_totals_customer_payment_and_history(owner_client, place):
     order = place("500 g", 2, name="Asha Rao",
-                  created_at=datetime(2025, 5, 1, 18, 0, tzinfo=timezone.utc))
+                  created_at=datetime(2025, 5, 1, 18, 0, tzinfo=UTC))
     response = owner_client.get(f"/admin/orders/{order.id}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200

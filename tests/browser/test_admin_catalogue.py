@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import os
-import re
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.admin.helpers import OWNER_EMAIL, OWNER_PASSWORD
 from sweetshop.extensions import db
 from sweetshop.models import Category, Product
+from tests.admin.helpers import OWNER_EMAIL, OWNER_PASSWORD
 
 SHOTS = os.environ.get("SCREENSHOTS_DIR")  # set it to look at the pages at 360 px
 

@@ -5,11 +5,11 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.factories import make_order
-from tests.lookup.conftest import codes  # noqa: F401  (captures the one-time codes)
 from sweetshop.demo import seed_demo
 from sweetshop.extensions import db
 from sweetshop.models import Order, OrderStatus, OrderStatusChange, Product
+from tests.factories import make_order
+from tests.lookup.conftest import codes  # noqa: F401  (captures the one-time codes)
 
 
 @pytest.fixture

@@ -5,13 +5,13 @@ import time
 
 import pytest
 
-from tests.factories import make_product
-from tests.photo_fixtures import API_KEY, CLOUD, fake_cloudinary, local_photos  # noqa: F401
 from sweetshop.extensions import db
 from sweetshop.integrations import cloudinary as photos
 from sweetshop.models import Product
 from sweetshop.services import catalog_admin
 from sweetshop.services.catalog_admin import PhotoNotSaved
+from tests.factories import make_product
+from tests.photo_fixtures import API_KEY, CLOUD, fake_cloudinary, local_photos  # noqa: F401
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 300
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import make_order, make_product
-from tests.views.conftest import (  # noqa: F401  (fixtures shared with the view tests)
-    Shopper, count, csrf_token_in, make_sweet, shopper, shop_settings,
-)
 from sweetshop.extensions import db
 from sweetshop.models import LookupCode
+from tests.factories import make_order, make_product
+from tests.views.conftest import (  # noqa: F401  (fixtures shared with the view tests)
+    Shopper,
+    count,
+    csrf_token_in,
+    make_sweet,
+    shop_settings,
+    shopper,
+)
 
 PHONE = "+919876543210"
 OTHER_PHONE = "+919812345678"
@@ -26,7 +31,7 @@ def codes(monkeypatch):
     made = Codes()
 
     def generate():
-        code = made.next or "%06d" % (100000 + len(made))
+        code = made.next or f"{100000 + len(made):06d}"
         made.next = None
         made.append(code)
         return code

@@ -4,12 +4,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.lookup.conftest import OTHER_PHONE, PHONE
 from sweetshop.extensions import db
 from sweetshop.models import LookupCode, Notification
 from sweetshop.services import otp
 from sweetshop.services.errors import DomainError
 from sweetshop.services.notifications import deliver
+from tests.lookup.conftest import OTHER_PHONE, PHONE
 
 HOME = "203.0.113.7"
 

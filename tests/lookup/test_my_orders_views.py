@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from tests.lookup.conftest import OTHER_PHONE, PHONE
 from sweetshop.extensions import db
 from sweetshop.models import LookupCode, Notification, utcnow
+from tests.lookup.conftest import OTHER_PHONE, PHONE
 
 KNOWN_REPLY = "If this number has orders with us, we have sent a code"
 

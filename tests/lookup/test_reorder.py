@@ -1,13 +1,13 @@
 """Reorder: the same packs into the cart, as far as stock allows, saying what was left out."""
 from sqlalchemy import select
 
-from tests.factories import make_order, make_product, variant_named
-from tests.lookup.conftest import OTHER_PHONE, PHONE
 from sweetshop.extensions import db
 from sweetshop.models import Cart, CartLine, Product
 from sweetshop.services import cart as cart_service
 from sweetshop.services.order_lookup import reorder
 from sweetshop.services.stock import record_movement
+from tests.factories import make_order, make_product, variant_named
+from tests.lookup.conftest import OTHER_PHONE, PHONE
 
 
 def _set_stock(product_id, grams):

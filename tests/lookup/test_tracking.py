@@ -3,11 +3,11 @@ import re
 
 import pytest
 
-from tests.factories import make_order, make_product
-from tests.lookup.conftest import OTHER_PHONE, PHONE
 from sweetshop.extensions import db
 from sweetshop.models import Order, OrderStatus, OrderStatusChange, PaymentStatus
 from sweetshop.services.order_lookup import TRACK_FAILURES_PER_ADDRESS
+from tests.factories import make_order, make_product
+from tests.lookup.conftest import OTHER_PHONE, PHONE
 
 HX = {"HX-Request": "true"}
 

@@ -1,13 +1,13 @@
-ACCOUNT_SID = "AC" + "1" * 32
-AUTH_TOKEN = "test-auth-token-made-up"
-MESSAGES_URL = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
-
 from sweetshop.extensions import db, redis_conn
 from sweetshop.models import Notification
 from sweetshop.services import cart as cart_service
 from sweetshop.services import checkout
 from sweetshop.services.shop import get_settings
 from tests.factories import make_product
+
+ACCOUNT_SID = "AC" + "1" * 32
+AUTH_TOKEN = "test-auth-token-made-up"
+MESSAGES_URL = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
 
 
 def place_order(*, whatsapp=False, owner_phones="", phone="+919876543210"):

@@ -8,11 +8,14 @@ import requests
 import responses
 
 from sweetshop.extensions import db
-from sweetshop.models import Notification, WhatsAppWindow, utcnow
+from sweetshop.models import WhatsAppWindow, utcnow
 from sweetshop.services import notifications as outbox
-
 from tests.notifications.helpers import (
-    MESSAGES_URL, notifications, place_order, queued_job_count, run_worker_burst,
+    MESSAGES_URL,
+    notifications,
+    place_order,
+    queued_job_count,
+    run_worker_burst,
 )
 
 
@@ -129,7 +132,7 @@ def test_whatsapp_outside_the_window_uses_the_approved_template(ctx, twilio_conf
     assert form["From"] == "whatsapp:+14155238886"
     assert form["ContentSid"] == "HX" + "a" * 32
     assert "Body" not in form
-    assert '"2": "%s"' % order.number in form["ContentVariables"]
+    assert f'"2": "{order.number}"' in form["ContentVariables"]
 
 
 @responses.activate

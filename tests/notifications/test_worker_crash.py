@@ -17,7 +17,11 @@ from sweetshop.services import notifications as outbox
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 from tests.fakes.twilio_server import FakeTwilio
 from tests.notifications.helpers import (
-    ACCOUNT_SID, AUTH_TOKEN, notifications, place_order, run_worker_burst,
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    notifications,
+    place_order,
+    run_worker_burst,
 )
 
 RQ = str(Path(sys.executable).parent / "rq")

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from sweetshop.extensions import db
 from sweetshop.models import Notification, Order, OrderStatus, Payment, PaymentStatus, Product
-from tests.payments.helpers import payment_signature, rzp_id
-from tests.views.conftest import Shopper, VALID_CHECKOUT
 from tests.factories import make_product
+from tests.payments.helpers import payment_signature, rzp_id
+from tests.views.conftest import VALID_CHECKOUT, Shopper
 
 ONLINE = "Pay online (UPI, cards, netbanking)"
 

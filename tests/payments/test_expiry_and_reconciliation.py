@@ -6,7 +6,14 @@ from sqlalchemy import select
 
 from sweetshop.extensions import db
 from sweetshop.models import (
-    Notification, Order, OrderStatus, Payment, PaymentStatus, Product, Refund, StockMovement,
+    Notification,
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+    Product,
+    Refund,
+    StockMovement,
 )
 from sweetshop.services import payments
 from tests.payments.helpers import place_online_order

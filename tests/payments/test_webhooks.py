@@ -7,12 +7,22 @@ from sqlalchemy import select
 
 from sweetshop.extensions import db
 from sweetshop.models import (
-    Notification, Order, OrderStatus, OrderStatusChange, PaymentAttempt, PaymentStatus,
-    StockMovement, WebhookEvent,
+    Notification,
+    Order,
+    OrderStatus,
+    OrderStatusChange,
+    PaymentAttempt,
+    PaymentStatus,
+    StockMovement,
+    WebhookEvent,
 )
 from sweetshop.services import payments
 from tests.payments.helpers import (
-    SAMPLES, place_online_order, rzp_id, sample, webhook_signature,
+    SAMPLES,
+    place_online_order,
+    rzp_id,
+    sample,
+    webhook_signature,
 )
 
 SAMPLE_FILES = ["payment.authorized__upi.json", "payment.captured__upi.json",
@@ -114,6 +124,7 @@ def test_a_repeated_event_id_is_acknowledged_and_ignored(ctx, client, fake_razor
     assert deliver(client, body, "evt_same").status_code == 200
     assert len(db.session.scalars(select(WebhookEvent)).all()) == 1
     from rq import Queue
+
     from sweetshop.extensions import redis_conn
     assert Queue("default", connection=redis_conn.client()).count == 1
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_product, variant_named
 from sweetshop.extensions import db
 from sweetshop.models import Cart, CartLine, Unit
 from sweetshop.services import cart as cart_service
 from sweetshop.services.errors import InvalidInput, NotFound, OutOfStock
+from tests.factories import make_product, variant_named
 
 pytestmark = pytest.mark.usefixtures("ctx")
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_product, variant_named
-from tests.photo_fixtures import local_photos  # noqa: F401  (fixture)
 from sweetshop.extensions import db
 from sweetshop.models import Category, Product, Unit, Variant
 from sweetshop.services import catalog_admin as ca
 from sweetshop.services.catalog_admin import PackDetails, ProductDetails
 from sweetshop.services.errors import DomainError, InvalidInput, NotFound
+from tests.factories import make_product, variant_named
+from tests.photo_fixtures import local_photos  # noqa: F401  (fixture)
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200
 

@@ -6,17 +6,28 @@ import dataclasses
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_product, variant_named
 from sweetshop.extensions import db
 from sweetshop.models import (
-    CartLine, Order, OrderStatus, OrderStatusChange, PaymentMethod, PaymentStatus, Product,
-    StockMovement, Unit,
+    CartLine,
+    Order,
+    OrderStatus,
+    OrderStatusChange,
+    PaymentMethod,
+    PaymentStatus,
+    Product,
+    StockMovement,
+    Unit,
 )
 from sweetshop.services import cart as cart_service
 from sweetshop.services.checkout import new_idempotency_key, place_order
 from sweetshop.services.errors import (
-    CartNeedsAttention, EmptyCart, InvalidInput, OutOfStock, ShopClosed,
+    CartNeedsAttention,
+    EmptyCart,
+    InvalidInput,
+    OutOfStock,
+    ShopClosed,
 )
+from tests.factories import make_product, variant_named
 
 pytestmark = pytest.mark.usefixtures("ctx")
 

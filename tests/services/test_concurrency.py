@@ -14,12 +14,12 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.factories import make_product, variant_named
 from sweetshop import create_app
 from sweetshop.extensions import db
 from sweetshop.models import CartLine, Order, OrderItem, Product, StockMovement, Unit
 from sweetshop.services import cart as cart_service
 from sweetshop.services.checkout import CustomerDetails, new_idempotency_key, place_order
+from tests.factories import make_product, variant_named
 
 CUSTOMERS = 20
 CUSTOMER = CustomerDetails(name="Asha Rao", phone="+919876543210",

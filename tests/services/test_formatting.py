@@ -1,7 +1,7 @@
 """Money, quantities and times as a person in India reads them."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -48,7 +48,7 @@ def test_quantities_read_in_grams_kilograms_or_pieces(amount, unit, text):
 
 
 def test_times_are_shown_in_india_time():
-    placed = datetime(2026, 3, 1, 4, 5, tzinfo=timezone.utc)  # 09:35 in Kolkata
+    placed = datetime(2026, 3, 1, 4, 5, tzinfo=UTC)  # 09:35 in Kolkata
 
     assert format_local_time(placed) == "1 Mar 2026, 9:35 AM"
     assert format_local_time(None) == ""
@@ -61,6 +61,6 @@ def test_rupee_formatting_is_used_in_templates(app):
 
 
 def test_minutes_keep_their_leading_zero():
-    placed = datetime(2026, 11, 20, 12, 35, tzinfo=timezone.utc)  # 18:05 in Kolkata
+    placed = datetime(2026, 11, 20, 12, 35, tzinfo=UTC)  # 18:05 in Kolkata
 
     assert format_local_time(placed) == "20 Nov 2026, 6:05 PM"

@@ -3,18 +3,24 @@ two owners at once, and finding orders (search, status, Kolkata dates, pages).""
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_order, make_product
 from sweetshop.extensions import db
 from sweetshop.models import (
-    Order, OrderItem, OrderStatus, OrderStatusChange, Product, StockMovement, Unit,
+    Order,
+    OrderItem,
+    OrderStatus,
+    OrderStatusChange,
+    Product,
+    StockMovement,
+    Unit,
 )
 from sweetshop.services.errors import InvalidInput, InvalidTransition, NotFound
 from sweetshop.services.orders import change_status, list_orders
+from tests.factories import make_order, make_product
 
 S = OrderStatus
 OWNER = "owner@mithaas.example"
@@ -284,10 +290,10 @@ def test_orders_are_filtered_by_status(three_customers):
 def test_date_filters_use_days_in_kolkata(kaju):
     # 23:30 on 1 May in Kolkata is still 1 May there, though it is 18:00 UTC.
     late = make_order((kaju, "250 g", 1),
-                      created_at=datetime(2025, 5, 1, 18, 0, tzinfo=timezone.utc))
+                      created_at=datetime(2025, 5, 1, 18, 0, tzinfo=UTC))
     # 00:10 on 2 May in Kolkata is 18:40 UTC on 1 May.
     early = make_order((kaju, "250 g", 1),
-                       created_at=datetime(2025, 5, 1, 18, 40, tzinfo=timezone.utc))
+                       created_at=datetime(2025, 5, 1, 18, 40, tzinfo=UTC))
     may1, may2 = date(2025, 5, 1), date(2025, 5, 2)
     assert numbers(list_orders(date_from=may1, date_to=may1)) == [late.number]
     assert numbers(list_orders(date_from=may2, date_to=may2)) == [early.number]

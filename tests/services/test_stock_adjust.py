@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_product
 from sweetshop.extensions import db
 from sweetshop.models import Product, StockMovement, Unit
 from sweetshop.services.errors import InvalidInput, StockWouldGoNegative
 from sweetshop.services.stock import adjust_stock, recent_movements
+from tests.factories import make_product
 
 
 def test_a_fresh_batch_adds_stock_and_is_written_to_the_ledger(ctx):

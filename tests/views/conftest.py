@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_product
 from sweetshop.extensions import db
 from sweetshop.models import Category
+from tests.factories import make_product
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 IDEMPOTENCY_KEY = re.compile(r'name="idempotency_key"[^>]*value="([^"]*)"')

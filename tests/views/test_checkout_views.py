@@ -6,7 +6,13 @@ import re
 import pytest
 
 from sweetshop.models import (
-    CartLine, Order, OrderStatus, PaymentMethod, PaymentStatus, Product, StockMovement,
+    CartLine,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    Product,
+    StockMovement,
 )
 
 
@@ -29,7 +35,7 @@ def html_of(response) -> str:
 def only_order(in_db) -> Order:
     def load():
         (order,) = Order.query.all()
-        order.items, order.history  # loaded before the session closes
+        _ = order.items, order.history  # loaded before the session closes
         return order
     return in_db(load)
 

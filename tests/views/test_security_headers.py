@@ -41,6 +41,7 @@ def test_behind_a_trusted_proxy_the_customer_address_is_used(app):
 
 def test_production_refuses_to_start_with_the_default_secret_key(app):
     import pytest
+
     from sweetshop.config import DEV_SECRET
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(dict(TEST_CONFIG, ENV_NAME="production", SECRET_KEY=DEV_SECRET))
