@@ -11,7 +11,7 @@ HTMX        := static/vendor/htmx.min.js
 PYTEST_ARGS ?=
 BENCH_ARGS  ?=
 
-.PHONY: setup run test browser test-services bench bench-tools stop clean-instance
+.PHONY: setup run test lint browser test-services bench bench-tools stop clean-instance
 
 ## setup: virtualenv + Python packages (re-run only when requirements.txt changes) + htmx
 setup: $(PIP_STAMP) $(HTMX)
