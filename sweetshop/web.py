@@ -19,12 +19,21 @@ log = logging.getLogger(__name__)
 CART_COOKIE = "cart"
 
 # The admin menu: (endpoint, label). Admin feature modules add their entry here.
+# The admin menu: (endpoint, label, words of the endpoints that belong to its section).
 ADMIN_NAV = [
-    ("admin.dashboard", "Dashboard"),
-    ("admin.list_orders", "Orders"),
-    ("admin.list_products", "Products"),
-    ("admin.edit_settings", "Settings"),
+    ("admin.dashboard", "Dashboard", ("dashboard",)),
+    ("admin.list_orders", "Orders", ("order", "refund", "message")),
+    ("admin.list_products", "Products", ("product", "pack", "stock", "categor")),
+    ("admin.edit_settings", "Settings", ("settings",)),
 ]
+
+
+def admin_section(endpoint: str | None) -> str | None:
+    """The menu entry a page belongs to, so an order's page marks "Orders" as current."""
+    for nav_endpoint, _, words in ADMIN_NAV:
+        if endpoint and any(word in endpoint for word in words):
+            return nav_endpoint
+    return None
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -81,8 +90,9 @@ def register_web(app: Flask) -> None:
             return g.shop
 
         # Entries whose pages are not registered (yet) are left out rather than breaking the menu.
-        admin_nav = [(e, label) for e, label in ADMIN_NAV if e in app.view_functions]
-        return {"cart_count": header_cart_count, "shop": shop, "admin_nav": admin_nav}
+        admin_nav = [(e, label) for e, label, _ in ADMIN_NAV if e in app.view_functions]
+        return {"cart_count": header_cart_count, "shop": shop, "admin_nav": admin_nav,
+                "admin_section": admin_section}
 
     @app.before_request
     def refuse_nul_characters():

@@ -76,3 +76,11 @@ def test_owner_phones_are_saved_from_settings_and_told_about_new_orders(owner_cl
     owners = in_db(lambda: [n.to for n in db.session.query(Notification)
                             .filter_by(order_id=order_id, kind="owner_new_order")])
     assert owners == ["+919811112222", "+919833334444"]
+
+
+def test_an_orders_page_marks_orders_as_the_current_section(owner_client, in_db):
+    order_id = _order(in_db)
+    html = owner_client.get(f"/admin/orders/{order_id}").get_data(as_text=True)
+    assert '<a href="/admin/orders" aria-current="true">Orders</a>' in html
+    listing = owner_client.get("/admin/orders").get_data(as_text=True)
+    assert '<a href="/admin/orders" aria-current="page">Orders</a>' in listing
