@@ -29,7 +29,11 @@ POST_LIMITS = {
     "webhooks.twilio_whatsapp": "120 per minute",
 }
 FAIL_CLOSED = {"admin.do_login", "lookup.send_code", "lookup.verify_code"}
-DEFAULT_LIMIT = "300 per minute"  # per address, every page: catalogue browsing fails open
+# Per address, every page; generous because Indian mobile carriers put many customers
+# behind one address (carrier-grade NAT). Browsing fails open without Redis.
+DEFAULT_LIMIT = "600 per minute"
+# Files a page pulls in (cached for a year anyway) never count against the page limit.
+EXEMPT = ("static", "media", "health", "ping")
 
 
 def init_app(app: Flask) -> None:
@@ -41,6 +45,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_DEFAULT", DEFAULT_LIMIT)
     limiter.init_app(app)
 
+    for endpoint in EXEMPT:
+        if endpoint in app.view_functions:
+            app.view_functions[endpoint] = limiter.exempt(app.view_functions[endpoint])
     for endpoint, rule in POST_LIMITS.items():
         view = app.view_functions.get(endpoint)
         if view is not None:

@@ -34,3 +34,11 @@ def test_without_redis_sign_in_fails_closed_and_the_catalogue_stays_open(limited
     assert refused.status_code == 503
     assert "try again in a minute" in refused.get_data(as_text=True)
     assert client.get("/").status_code == 200
+
+
+def test_static_files_do_not_count_against_the_page_limit(app):
+    strict = create_app(dict(TEST_CONFIG, RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="3 per minute"))
+    client = strict.test_client()
+    for _ in range(5):
+        assert client.get("/static/css/shop.css").status_code == 200
+    assert [client.get("/cart").status_code for _ in range(4)] == [200, 200, 200, 429]
