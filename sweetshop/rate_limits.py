@@ -29,11 +29,13 @@ POST_LIMITS = {
     "webhooks.twilio_whatsapp": "120 per minute",
 }
 FAIL_CLOSED = {"admin.do_login", "lookup.send_code", "lookup.verify_code"}
-# Per address, every page; generous because Indian mobile carriers put many customers
-# behind one address (carrier-grade NAT). Browsing fails open without Redis.
+# Per address and per page (Flask-Limiter counts default limits per endpoint); generous
+# because Indian mobile carriers put many customers behind one address (carrier-grade NAT).
+# Browsing fails open without Redis.
 DEFAULT_LIMIT = "600 per minute"
-# Files a page pulls in (cached for a year anyway) never count against the page limit.
-EXEMPT = ("static", "media", "health", "ping")
+# Photos (a dozen per home page) and health checks are not limited; Flask-Limiter already
+# leaves /static alone.
+EXEMPT = ("media", "health", "ping")
 
 
 def init_app(app: Flask) -> None:
