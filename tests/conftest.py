@@ -1,6 +1,7 @@
 """Test fixtures: a real PostgreSQL and Redis, a clean database for every test.
 
-TEST_DATABASE_URL / TEST_REDIS_URL choose the servers (defaults: the local ones CI runs).
+TEST_DATABASE_URL / TEST_REDIS_URL choose the servers; by default the local ones CI runs on
+127.0.0.1, or, where those do not answer, the embedded servers `make run` uses.
 The schema is built once per run by the real migrations; each test then starts from
 empty tables (every row deleted, sequences restarted), so tests that commit, use several
 connections or drive a live server in a browser all see the same clean state.
@@ -14,9 +15,50 @@ from sqlalchemy import create_engine, text
 
 from sweetshop.extensions import db
 
-TEST_DATABASE_URL = os.environ.get(
-    "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+LOCAL_POSTGRES = ("127.0.0.1", 5432)
+LOCAL_REDIS = ("127.0.0.1", 6379)
+
+
+def _answers(address: tuple[str, int]) -> bool:
+    import socket
+
+    try:
+        socket.create_connection(address, timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def _test_servers() -> tuple[str, str]:
+    """TEST_DATABASE_URL / TEST_REDIS_URL, else the local servers developers and CI run,
+    else the embedded servers `make run` uses (databases of their own under instance/)."""
+    db_url = os.environ.get("TEST_DATABASE_URL")
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if db_url is None and _answers(LOCAL_POSTGRES):
+        db_url = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    if redis_url is None and _answers(LOCAL_REDIS):
+        redis_url = "redis://127.0.0.1:6379/15"
+    if db_url is None or redis_url is None:
+        import importlib.util
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parents[1]
+        spec = importlib.util.spec_from_file_location("devservices",
+                                                      root / "sweetshop" / "devservices.py")
+        devservices = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(devservices)
+        saved = {k: os.environ.pop(k, None) for k in ("DATABASE_URL", "REDIS_URL")}
+        try:
+            if db_url is None:
+                db_url = devservices.ensure_database_url(root / "instance", "sweetshop_test")
+            if redis_url is None:
+                redis_url = devservices.ensure_redis_url(root / "instance", db=15)
+        finally:
+            os.environ.update({k: v for k, v in saved.items() if v is not None})
+    return db_url, redis_url
+
+
+TEST_DATABASE_URL, TEST_REDIS_URL = _test_servers()
 
 TEST_CONFIG = {
     "SWEETSHOP_ENV": "testing",
