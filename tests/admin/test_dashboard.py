@@ -3,11 +3,9 @@ the cheap fragment it polls for new orders."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from sweetshop.extensions import db
 from sweetshop.formatting import KOLKATA
@@ -15,6 +13,7 @@ from sweetshop.models import OrderStatus, Product, Unit
 from sweetshop.services import dashboard
 from sweetshop.services.orders import change_status
 from tests.factories import make_order, make_product
+from tests.sql_statements import counting_statements
 
 
 def kolkata(day, hour, minute=0):
@@ -183,22 +182,6 @@ def test_an_empty_shop_has_a_calm_dashboard(owner_client):
     html = owner_client.get("/admin/").get_data(as_text=True)
     assert "<title>Dashboard" in html
     assert "No new orders" in html and "above its low-stock mark" in html
-
-
-@contextmanager
-def counting_statements(app):
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_polling_costs_two_statements_however_many_orders_wait(app, owner_client, in_db):

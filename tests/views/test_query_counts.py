@@ -6,33 +6,16 @@ or per line (N+1) would make the larger shop cost more.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from sweetshop.extensions import db
 from sweetshop.models import Cart, CartLine, Category, Product, Unit, Variant
 from sweetshop.services import cart as cart_service
 from sweetshop.services.stock import record_movement
+from tests.sql_statements import counting_statements
 
 SMALL, LARGE = 3, 30
-
-
-@contextmanager
-def counting_statements(app):
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 class Shop:
