@@ -164,7 +164,8 @@ def main() -> int:
             env,
         )
         children.append(("gunicorn", web))
-        worker = start([tool("rq"), "worker", "--url", env["REDIS_URL"], *RQ_QUEUES], env)
+        worker = start([tool("rq"), "worker", "--worker-class", "sweetshop.worker.Worker",
+                        "--url", env["REDIS_URL"], *RQ_QUEUES], env)
         children.append(("rq worker", worker))
         # The periodic sweeper: re-enqueues messages whose job was lost, expires unpaid orders.
         clock = start([tool("flask"), "--app", "wsgi", "periodic"], env)

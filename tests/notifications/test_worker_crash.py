@@ -56,7 +56,8 @@ def test_killed_worker_and_flushed_redis_still_deliver_each_message_exactly_once
         log = open(Path(os.environ.get("TMPDIR", "/tmp")) / "sweetshop-crash-worker.log", "w")
         env = dict(os.environ, DATABASE_URL=TEST_DATABASE_URL, REDIS_URL=TEST_REDIS_URL,
                    SWEETSHOP_ENV="testing", SECRET_KEY="x" * 32, **settings)
-        worker = subprocess.Popen([RQ, "worker", "--url", TEST_REDIS_URL, "notifications"],
+        worker = subprocess.Popen([RQ, "worker", "--worker-class", "sweetshop.worker.Worker",
+                                   "--url", TEST_REDIS_URL, "notifications"],
                                   env=env, stdout=log, stderr=subprocess.STDOUT,
                                   start_new_session=True)
         try:
