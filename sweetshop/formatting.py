@@ -34,6 +34,28 @@ def format_rupees(paise: int | None) -> str:
     return f"{text}.{rest:02d}" if rest else text
 
 
+_TYPED_RUPEES = re.compile(r"^(\d{1,9})(?:\.(\d{1,2}))?$")
+
+
+def parse_rupees(text: str | None) -> int | None:
+    """What the owner types, in rupees -> paise: '580' -> 58000, '580.5' -> 58050,
+    '₹1,150.00' / 'Rs 1150' -> 115000. None when it is not an amount (negative included).
+    Services still check the range: nine digits of rupees would not fit a price column."""
+    cleaned = re.sub(r"^(₹|rs\.?|inr)", "", (text or "").strip().lower().replace(" ", ""))
+    match = _TYPED_RUPEES.match(cleaned.replace(",", ""))
+    if not match:
+        return None
+    return int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
+
+
+def rupees_text(paise: int | None) -> str:
+    """Paise as the owner would type them back: 58000 -> '580', 58050 -> '580.50'."""
+    if paise is None:
+        return ""
+    rupees, rest = divmod(int(paise), 100)
+    return f"{rupees}.{rest:02d}" if rest else str(rupees)
+
+
 def format_quantity(amount: int, unit: Unit | str) -> str:
     """Grams read as kg from 1 kg up; pieces read as pieces."""
     unit = Unit(unit)

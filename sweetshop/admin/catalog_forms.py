@@ -21,28 +21,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..formatting import parse_rupees, rupees_text
 from ..models import Unit
 from ..services.stock import ADJUST_REASONS
 
-RUPEES = re.compile(r"^(\d{1,7})(?:\.(\d{1,2}))?$")
 AMOUNT = re.compile(r"^([+\-−]?)(\d{1,9}(?:\.\d{1,6})?)$")
-
-
-def parse_rupees(text: str | None) -> int | None:
-    """'580' -> 58000, '580.5' -> 58050, '₹1,150.00' -> 115000; None if it is not a price."""
-    cleaned = re.sub(r"[\s,₹]|^rs\.?", "", (text or "").strip().lower())
-    match = RUPEES.match(cleaned)
-    if not match:
-        return None
-    return int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
-
-
-def rupees_text(paise: int | None) -> str:
-    """58000 -> '580', 58050 -> '580.50': how the owner would type it back."""
-    if paise is None:
-        return ""
-    rupees, rest = divmod(paise, 100)
-    return f"{rupees}.{rest:02d}" if rest else str(rupees)
 
 
 class RupeesField(StringField):

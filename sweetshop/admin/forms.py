@@ -1,5 +1,4 @@
 """Admin forms: they parse and check input; services apply the business rules."""
-import re
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ..formatting import parse_rupees, rupees_text
 from ..models import OrderStatus
 
 
@@ -67,7 +67,6 @@ class StatusChangeForm(FlaskForm):
 
 # --- Shop settings --------------------------------------------------------------------------
 
-_AMOUNT = re.compile(r"^(\d{1,9})(?:\.(\d{1,2}))?$")
 
 
 class RupeeField(StringField):
@@ -79,27 +78,20 @@ class RupeeField(StringField):
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        if self.data is None:
-            return ""
-        rupees, paise = divmod(int(self.data), 100)
-        return f"{rupees}.{paise:02d}" if paise else str(rupees)
+        return rupees_text(self.data)
 
     def process_formdata(self, valuelist):
         if not valuelist:
             return
-        text = re.sub(r"^(₹|rs\.?|inr)\s*", "", valuelist[0].strip().lower()).replace(",", "")
-        text = text.replace(" ", "")
+        text = valuelist[0].strip()
         if not text:
             self.data = 0
             return
-        if text.startswith("-"):
-            self.data = None
-            raise ValueError("Please give an amount of ₹0 or more.")
-        match = _AMOUNT.match(text)
-        if not match:
-            self.data = None
+        self.data = parse_rupees(text)
+        if self.data is None:
+            if text.lstrip("₹ ").startswith(("-", "−")):
+                raise ValueError("Please give an amount of ₹0 or more.")
             raise ValueError("Please give an amount in rupees, e.g. 40 or 40.50.")
-        self.data = int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
 
 
 def _strip(value):

@@ -6,24 +6,12 @@ services.payments.refund, which makes a double tap refund once.
 """
 from __future__ import annotations
 
-import re
-
 from flask import flash, redirect, request, url_for
 
-from ..formatting import format_rupees
+from ..formatting import format_rupees, parse_rupees
 from ..services import payments as payments_service
 from ..services.errors import DomainError
 from . import actor, bp
-
-RUPEES = re.compile(r"^\s*₹?\s*(\d{1,7})(?:\.(\d{1,2}))?\s*$")
-
-
-def parse_rupees(text: str | None) -> int | None:
-    """'150', '150.5', '₹1150.00' -> paise; None when it is not an amount."""
-    match = RUPEES.match((text or "").replace(",", ""))
-    if not match:
-        return None
-    return int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
 
 
 @bp.context_processor

@@ -64,3 +64,16 @@ def test_minutes_keep_their_leading_zero():
     placed = datetime(2026, 11, 20, 12, 35, tzinfo=UTC)  # 18:05 in Kolkata
 
     assert format_local_time(placed) == "20 Nov 2026, 6:05 PM"
+
+
+@pytest.mark.parametrize("typed, paise", [
+    ("580", 58000), ("580.5", 58050), ("580.50", 58050), ("₹1,150", 115000),
+    ("Rs. 1150.00", 115000), (" 40 ", 4000), ("0", 0),
+    ("-5", None), ("−5", None), ("5.555", None), ("abc", None), ("", None), (None, None),
+    ("1" * 10, None),
+])
+def test_owners_type_rupees_in_any_usual_way(typed, paise):
+    from sweetshop.formatting import parse_rupees, rupees_text
+    assert parse_rupees(typed) == paise
+    if paise is not None:
+        assert parse_rupees(rupees_text(paise)) == paise
