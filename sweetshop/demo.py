@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import Category, Product, Unit, Variant
+from .services.catalog_admin import slugify
 from .services.shop import get_settings
 from .services.stock import record_movement
 
@@ -51,11 +52,6 @@ PRODUCTS = [
      "Lentils cooked for hours in ghee and milk, a winter favourite.",
      Unit.GRAM, 2000, [("250 g", 250, 200), ("500 g", 500, 390)]),
 ]
-
-
-def slugify(name: str) -> str:
-    import re
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def seed_demo() -> bool:

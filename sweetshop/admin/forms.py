@@ -14,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ..form_filters import one_line, strip
 from ..formatting import parse_rupees, rupees_text
 from ..models import OrderStatus
 
@@ -39,7 +40,7 @@ class OrderFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Search", filters=[lambda v: " ".join(v.split()) if isinstance(v, str) else v],
+    q = StringField("Search", filters=[one_line],
                     validators=[Length(max=100, message="Please search with fewer words.")],
                     description="Order number, customer name or phone")
     status = SelectField("Status", choices=[("", "All statuses")] + [
@@ -94,15 +95,11 @@ class RupeeField(StringField):
             raise ValueError("Please give an amount in rupees, e.g. 40 or 40.50.")
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class SettingsForm(FlaskForm):
-    name = StringField("Shop name", filters=[_strip], validators=[
+    name = StringField("Shop name", filters=[strip], validators=[
         DataRequired("Please give the shop's name."),
         Length(max=80, message="Please keep the name under 80 characters.")])
-    phone = StringField("Shop phone", filters=[_strip], validators=[Length(max=32, message=(
+    phone = StringField("Shop phone", filters=[strip], validators=[Length(max=32, message=(
         "That does not look like a phone number."))],
         description="A mobile number customers can call, e.g. 98765 43210.")
     is_open = RadioField("Taking orders", choices=[("open", "Open"), ("closed", "Closed")],

@@ -2,38 +2,30 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
+from ..form_filters import one_line, strip
 from ..phones import normalise_phone
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _one_line(value):
-    return " ".join(value.split()) if isinstance(value, str) else value
-
 
 ONLINE_LABEL = "Pay online (UPI, cards, netbanking)"
 
 
 class CheckoutForm(FlaskForm):
-    name = StringField("Name", filters=[_one_line], validators=[
+    name = StringField("Name", filters=[one_line], validators=[
         DataRequired("Please tell us your name."),
         Length(max=80, message="Please keep your name under 80 characters."),
     ])
-    phone = StringField("Phone", filters=[_strip], validators=[
+    phone = StringField("Phone", filters=[strip], validators=[
         DataRequired("Please give a mobile number, so we can reach you about the delivery."),
         Length(max=32, message="That does not look like a phone number."),
     ], description="A 10-digit Indian mobile number, e.g. 98765 43210.")
-    address = TextAreaField("Delivery address", filters=[_strip], validators=[
+    address = TextAreaField("Delivery address", filters=[strip], validators=[
         DataRequired("Please give the address to deliver to."),
         Length(min=10, max=500, message="Please give the full address (10 to 500 characters)."),
     ])
-    pincode = StringField("Pincode", filters=[_strip], validators=[
+    pincode = StringField("Pincode", filters=[strip], validators=[
         DataRequired("Please give the 6-digit pincode."),
         Regexp(r"^[1-9][0-9]{5}$", message="A pincode has 6 digits, e.g. 560001."),
     ])
-    note = TextAreaField("Note", filters=[_strip], validators=[
+    note = TextAreaField("Note", filters=[strip], validators=[
         Length(max=500, message="Please keep the note under 500 characters."),
     ], description="Optional: a landmark, a time that suits you, or a message for the shop.")
     payment_method = RadioField("Payment", choices=[("cod", "Cash on delivery")], default="cod",

@@ -3,16 +3,9 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
+from ..form_filters import no_spaces, strip
 from ..phones import normalise_phone
 from ..services.order_lookup import parse_order_number
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _no_spaces(value):
-    return "".join(value.split()) if isinstance(value, str) else value
 
 
 class _PhoneField(StringField):
@@ -30,7 +23,7 @@ PHONE_HINT = "The mobile number you ordered with, e.g. 98765 43210."
 
 
 class PhoneForm(FlaskForm):
-    phone = _PhoneField("Phone", filters=[_strip], description=PHONE_HINT, validators=[
+    phone = _PhoneField("Phone", filters=[strip], description=PHONE_HINT, validators=[
         DataRequired("Please give your mobile number."),
         Length(max=32, message="That does not look like a phone number."),
         _check_phone,
@@ -38,7 +31,7 @@ class PhoneForm(FlaskForm):
 
 
 class CodeForm(FlaskForm):
-    code = StringField("Code", filters=[_no_spaces],
+    code = StringField("Code", filters=[no_spaces],
                        description="The 6 digits in the message we sent.", validators=[
         DataRequired("Please enter the code from the message."),
         Regexp(r"^[0-9]{6}$", message="The code has 6 digits."),
@@ -46,9 +39,9 @@ class CodeForm(FlaskForm):
 
 
 class TrackForm(FlaskForm):
-    number = StringField("Order number", filters=[_strip], description="For example 1042.",
+    number = StringField("Order number", filters=[strip], description="For example 1042.",
                          validators=[DataRequired("Please give the order number.")])
-    phone = _PhoneField("Phone", filters=[_strip], description=PHONE_HINT, validators=[
+    phone = _PhoneField("Phone", filters=[strip], description=PHONE_HINT, validators=[
         DataRequired("Please give the mobile number you ordered with."),
         Length(max=32, message="That does not look like a phone number."),
         _check_phone,
