@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 import time
 from datetime import timedelta
+from functools import cache
 
 from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -21,8 +22,13 @@ SLOW_AFTER = 3        # failures in the window before each attempt is slowed dow
 REFUSE_AFTER = 10     # failures per account or per address before refusing for the window
 SESSION_IDLE = timedelta(days=7)
 MIN_PASSWORD = 10
-# Checked against when the email is unknown, so both cases take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-used-for-timing")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked against when the email is unknown, so both cases take the same time.
+    Made on the first sign-in, not at import: every process (workers, CLI) imports this."""
+    return generate_password_hash("not-a-real-password-used-for-timing")
 
 
 class SignInRefused(DomainError):
@@ -88,7 +94,7 @@ def sign_in(email: str, password: str, address: str, user_agent: str = "",
     if failures >= SLOW_AFTER:
         sleep(min(0.25 * 2 ** (failures - SLOW_AFTER), 3.0))
     user = db.session.scalar(select(AdminUser).where(AdminUser.email == email))
-    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    valid = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     ok = bool(user and user.active and valid)
     db.session.add(LoginAttempt(email=email, address=address, succeeded=ok))
     if not ok:
