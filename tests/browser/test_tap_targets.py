@@ -26,9 +26,10 @@ SCREENSHOT_DIR = os.environ.get("SCREENSHOT_DIR")
 
 @pytest.fixture
 def shop(app):
-    """The demo catalogue, an owner, an order with some history, a cancelled one."""
+    """The demo catalogue, an owner, an order with some history, a cancelled one, and one
+    waiting for online payment."""
     from sweetshop.demo import seed_demo
-    from sweetshop.models import Product
+    from sweetshop.models import OrderStatus, PaymentMethod, Product
     from sweetshop.services.admin_auth import create_or_reset_admin
     from sweetshop.services.orders import change_status
     from tests.factories import make_order
@@ -42,8 +43,11 @@ def shop(app):
         change_status(order.id, "accepted", actor="owner@example.com")
         cancelled = make_order((kaju, "250 g", 1), name="Ravi Kumar")
         change_status(cancelled.id, "cancelled", actor="owner@example.com", note="Out of milk")
+        online = make_order((kaju, "1 kg", 1), name="Meera Iyer")
+        online.status, online.payment_method = OrderStatus.AWAITING_PAYMENT, PaymentMethod.ONLINE
+        db.session.commit()
         ids = {"order_id": order.id, "token": order.public_token, "product_id": kaju.id,
-               "cancelled_token": cancelled.public_token}
+               "cancelled_token": cancelled.public_token, "online_token": online.public_token}
         db.session.remove()
     return ids
 
@@ -86,6 +90,9 @@ def test_every_storefront_tap_target_is_at_least_44px(live_server, phone, shop):
     visit(page, f"{live_server}/orders/{shop['token']}", "/orders (tracking)", problems)
     visit(page, f"{live_server}/orders/{shop['cancelled_token']}", "/orders (cancelled)",
           problems)
+    visit(page, f"{live_server}/orders/{shop['online_token']}", "/orders (awaiting payment)",
+          problems)
+    visit(page, f"{live_server}/orders/{shop['online_token']}/pay", "/orders/pay", problems)
     page.goto(live_server + "/p/kaju-katli")
     page.get_by_role("button", name="Add to cart").click()
     page.get_by_text("Added 250 g Kaju Katli").wait_for()
@@ -112,6 +119,11 @@ def test_every_admin_tap_target_is_at_least_44px(live_server, phone, shop):
     page.get_by_label("Password").fill("a-long-password-1")
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r".*/admin/$"))
+    # The menu wraps rather than hiding its last items off the right edge.
+    width = page.viewport_size["width"]
+    cut = [a.inner_text() for a in page.locator(".admin-nav a").all()
+           if (box := a.bounding_box())["x"] < 0 or box["x"] + box["width"] > width]
+    assert cut == [], f"admin menu items cut off at {width} px: {cut}"
     for path in ["/admin/", "/admin/orders", f"/admin/orders/{shop['order_id']}",
                  "/admin/products", "/admin/products/new",
                  f"/admin/products/{shop['product_id']}", "/admin/categories",
