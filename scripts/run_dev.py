@@ -3,12 +3,13 @@
 
 1. DATABASE_URL / REDIS_URL from the environment, else embedded PostgreSQL and Redis with
    their data in instance/ (see sweetshop/devservices.py).
-2. flask db upgrade; flask seed-demo; flask create-admin (if the app has that command).
+2. flask db upgrade; flask seed-demo; flask seed-demo-owner (the demo owner, only on a
+   database with no owner yet: a password changed since is never reset).
 3. gunicorn wsgi:app on 127.0.0.1:$PORT (8000) and an RQ worker, until Ctrl-C or SIGTERM;
    then the worker, the web server and the embedded servers this run started are stopped.
    If either child dies, the rest is stopped too and the exit status is non-zero.
 
-Options: --no-seed skips seed-demo and create-admin; --port overrides $PORT.
+Options: --no-seed skips seed-demo and seed-demo-owner; --port overrides $PORT.
 """
 
 from __future__ import annotations
@@ -28,9 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the venv's bin: flask, gunicorn, rq
 RQ_QUEUES = ["default", "notifications"]  # the same queues as the Procfile's worker
-# The demo owner `make run` creates (or resets) so the admin pages can be tried at once.
+# The demo owner's email, as sweetshop/demo.py creates it (for the line printed at start).
 DEMO_OWNER_EMAIL = "owner@example.com"
-DEMO_OWNER_PASSWORD = "mithai-demo-2026"
 
 
 def load_devservices():
@@ -64,6 +64,23 @@ def flask_commands(env: dict[str, str]) -> set[str]:
         elif in_section and line.startswith("  ") and line.strip():
             commands.add(line.split()[0])
     return commands
+
+
+def seed_demo_owner(env: dict[str, str]) -> tuple[str, str] | None:
+    """flask seed-demo-owner: creates the demo owner only on a database without an owner, so
+    a password changed since survives restarts. Returns (email, password) to print when it
+    created the account, None when an owner existed (or the command failed)."""
+    say("flask seed-demo-owner")
+    result = flask("seed-demo-owner", env=env, stdin=subprocess.DEVNULL,
+                   capture_output=True, text=True)
+    print(result.stdout, end="", flush=True)
+    print(result.stderr, end="", file=sys.stderr, flush=True)
+    if result.returncode != 0:
+        say("seed-demo-owner failed (see above); continuing")
+        return None
+    if not result.stdout.startswith("Created"):
+        return None
+    return DEMO_OWNER_EMAIL, result.stdout.partition("password: ")[2].strip()
 
 
 def _die_with_parent() -> None:
@@ -115,7 +132,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")))
-    parser.add_argument("--no-seed", action="store_true", help="skip seed-demo and create-admin")
+    parser.add_argument("--no-seed", action="store_true", help="skip seed-demo and seed-demo-owner")
     args = parser.parse_args()
 
     signal.signal(signal.SIGINT, _raise_stop)
@@ -148,14 +165,10 @@ def main() -> int:
                     return 1
             else:
                 say("no seed-demo command yet; skipping")
-            if "create-admin" in commands:
-                say(f"flask create-admin {DEMO_OWNER_EMAIL}")
-                admin_env = dict(env, ADMIN_PASSWORD=env.get("ADMIN_PASSWORD", DEMO_OWNER_PASSWORD))
-                if flask("create-admin", DEMO_OWNER_EMAIL, env=admin_env,
-                         stdin=subprocess.DEVNULL).returncode != 0:
-                    say("create-admin failed (see above); continuing")
-                else:
-                    owner_login = (DEMO_OWNER_EMAIL, admin_env["ADMIN_PASSWORD"])
+            if "seed-demo-owner" in commands:
+                owner_login = seed_demo_owner(env)
+            else:
+                say("no seed-demo-owner command yet; skipping")
 
         say("starting gunicorn and the RQ worker")
         web = start(
@@ -178,6 +191,9 @@ def main() -> int:
         if owner_login:
             print(f"Admin: http://127.0.0.1:{args.port}/admin/  email {owner_login[0]}  "
                   f"password {owner_login[1]}", flush=True)
+        elif not args.no_seed:
+            print(f"Admin: http://127.0.0.1:{args.port}/admin/  (your owner account; its password "
+                  "is unchanged)", flush=True)
         print(flush=True)
 
         while True:

@@ -13,6 +13,26 @@ def register_cli(app: Flask) -> None:
         else:
             click.echo("Demo catalogue already present; nothing changed.")
 
+    @app.cli.command("seed-demo-owner")
+    def seed_demo_owner_command():
+        """Create the demo owner if the shop has no owner yet (password: ADMIN_PASSWORD or the
+        demo one). Never changes an existing account; create-admin resets a password."""
+        import os
+
+        from .demo import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, seed_demo_owner
+        from .services.errors import DomainError
+
+        password = os.environ.get("ADMIN_PASSWORD") or DEMO_OWNER_PASSWORD
+        try:
+            created = seed_demo_owner(DEMO_OWNER_EMAIL, password)
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+        if created:
+            click.echo(f"Created the demo owner {DEMO_OWNER_EMAIL}; password: {password}")
+        else:
+            click.echo("An owner account exists; left unchanged "
+                       "(flask --app wsgi create-admin EMAIL resets a password).")
+
     @app.cli.command("create-admin")
     @click.argument("email")
     def create_admin_command(email):

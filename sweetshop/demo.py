@@ -4,10 +4,15 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from .extensions import db
-from .models import Category, Product, Unit, Variant
+from .models import AdminUser, Category, Product, Unit, Variant
+from .services.admin_auth import create_or_reset_admin
 from .services.catalog_admin import slugify
 from .services.shop import get_settings
 from .services.stock import record_movement
+
+# The owner account `make run` creates on a fresh database, so the admin pages can be tried.
+DEMO_OWNER_EMAIL = "owner@example.com"
+DEMO_OWNER_PASSWORD = "mithai-demo-2026"
 
 CATEGORIES = [
     ("Barfi & Katli", "barfi-katli"),
@@ -85,4 +90,14 @@ def seed_demo() -> bool:
             db.session.flush()
             record_movement(product, stock, "opening stock", actor="seed-demo")
     db.session.commit()
+    return True
+
+
+def seed_demo_owner(email: str = DEMO_OWNER_EMAIL, password: str = DEMO_OWNER_PASSWORD) -> bool:
+    """Create the demo owner, only while the shop has no owner account at all. Returns False
+    and changes nothing otherwise, so a password changed since (or an owner of one's own)
+    survives every restart of `make run`. Commits when it creates."""
+    if db.session.scalar(select(AdminUser.id).limit(1)) is not None:
+        return False
+    create_or_reset_admin(email, password)
     return True

@@ -39,10 +39,14 @@ def list_orders():
         200 if valid else 422
 
 
-def _render_order(order, form=None, status=200, error=None, message=None):
+def _render_order(order, form=None, status=200, error=None, message=None,
+                  with_messages=False):
+    """The order page, or its status panel for htmx; `with_messages` adds the Messages panel
+    as an <hx-partial>, for a change that queued a message (or found the order moved on)."""
     return render_page_or_block(
         "admin/orders/show.html", "status_panel", status=status, order=order,
         form=form or StatusChangeForm(formdata=None), error=error, message=message,
+        with_messages=with_messages and is_htmx(),
         actions=[(s, orders_service.ACTIONS[s])
                  for s in orders_service.allowed_transitions(order.status)],
     )
@@ -67,7 +71,7 @@ def change_order_status(order_id: int):
     except InvalidTransition as error:
         # Someone else moved the order first: show it as it is now, with the right buttons.
         return _render_order(orders_service.get_order(order_id), status=error.status_code,
-                             error=error.message)
+                             error=error.message, with_messages=True)
     except DomainError as error:
         if error.field == "note":
             form.note.errors = [error.message]
@@ -75,6 +79,7 @@ def change_order_status(order_id: int):
         raise
     message = DONE[order.status].format(order.number)
     if is_htmx():
-        return _render_order(orders_service.get_order(order_id), message=message)
+        return _render_order(orders_service.get_order(order_id), message=message,
+                             with_messages=True)
     flash(message, "success")
     return redirect(url_for("admin.show_order", order_id=order_id), 303)

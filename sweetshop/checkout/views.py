@@ -3,6 +3,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 
 from ..htmx import render_page_or_block
 from ..models import OrderStatus, PaymentMethod
+from ..orders.views import thank_on_next_visit
 from ..services import cart as cart_service
 from ..services import checkout as checkout_service
 from ..services import payments as payments_service
@@ -69,4 +70,5 @@ def _after_placing(order):
         except DomainError:
             pass
         return redirect(url_for("payments.pay_order", token=order.public_token), 303)
+    thank_on_next_visit(order.public_token)
     return redirect(url_for("orders.show_order", token=order.public_token), 303)

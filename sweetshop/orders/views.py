@@ -1,20 +1,30 @@
 """The customer's view of an order, at an unguessable link: confirmation, then tracking.
 
-The link travels in every message and may be forwarded, so the page shows the address and
-phone masked. While the order is not final, its status block polls this same URL (htmx asks
-for the block only) and stops once the order is delivered, cancelled or expired.
+Right after checkout or payment the page thanks the customer (once: a mark in the session,
+set by thank_on_next_visit); every other visit, from a message, My orders or a bookmark, is
+the tracking page. The link travels in every message and may be forwarded, so the page
+shows the address and phone masked. While the order is not final, its status block polls
+this same URL (htmx asks for the block only) and stops once the order is delivered,
+cancelled or expired.
 """
-from flask import Blueprint, abort, make_response, request
+from flask import Blueprint, abort, make_response, request, session
 
 from ..formatting import mask_address
 from ..htmx import render_page_or_block, wants_fragment
 from ..phones import mask_phone
 from ..services.checkout import get_order_by_token
 from ..services.order_lookup import is_final
+from ..services.order_progress import order_progress
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
 POLL_SECONDS = 15
+THANKS_KEY = "thank_for_order"
+
+
+def thank_on_next_visit(token: str) -> None:
+    """Make the next full view of this order the thank-you page (after checkout, payment)."""
+    session[THANKS_KEY] = token
 
 
 def status_version(order) -> str:
@@ -31,9 +41,13 @@ def show_order(token: str):
     if wants_fragment() and request.args.get("seen") == version:
         response = make_response("", 204)  # nothing new: htmx swaps nothing, polling goes on
     else:
+        thanks = not wants_fragment() and session.get(THANKS_KEY) == token
+        if thanks:
+            session.pop(THANKS_KEY)
         response = render_page_or_block(
             "orders/confirmation.html", "order_status", order=order, version=version,
-            final=is_final(order), poll_seconds=POLL_SECONDS,
+            final=is_final(order), poll_seconds=POLL_SECONDS, thanks=thanks,
+            progress=order_progress(order),
             first_name=(order.customer_name.split() or [""])[0],
             masked_address=mask_address(order.address), masked_phone=mask_phone(order.phone))
     response.headers["Vary"] = "HX-Request"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from ..models import OrderStatus, PaymentStatus
+from ..orders.views import thank_on_next_visit
 from ..services import payments as payments_service
 from ..services.checkout import get_order_by_token
 from ..services.errors import DomainError, PaymentUnavailable
@@ -100,6 +101,7 @@ def confirm_payment(token: str):
               "meanwhile, so it is being refunded to you automatically. We are sorry.", "info")
     else:
         flash("Payment received. Thank you!", "success")
+    thank_on_next_visit(token)
     return redirect(url_for("orders.show_order", token=token), 303)
 
 
@@ -112,4 +114,5 @@ def pay_cash_instead(token: str):
         flash(error.message, "error")
         return redirect(url_for("payments.pay_order", token=token), 303)
     flash("Done: you pay in cash when your order arrives.", "success")
+    thank_on_next_visit(token)
     return redirect(url_for("orders.show_order", token=token), 303)

@@ -156,6 +156,18 @@ def test_the_order_page_shows_items_totals_customer_payment_and_history(owner_cl
     assert "Order placed" in html and "customer" in html
 
 
+@pytest.mark.parametrize("quantity, line", [
+    (1, "1 × Kaju Katli, 500 g</span>"),  # not "500 g (500 g)"
+    (2, '2 × Kaju Katli, 500 g <span class="hint">(1 kg)</span></span>'),
+])
+def test_an_item_says_the_amount_in_all_only_when_the_pack_does_not(owner_client, place,
+                                                                     quantity, line):
+    order = place("500 g", quantity)
+    html = owner_client.get(f"/admin/orders/{order.id}").get_data(as_text=True)
+    assert line in html
+    assert "(500 g)" not in html
+
+
 @pytest.mark.parametrize("path, offered", [
     ((), ["Accept", "Cancel order"]),
     (("accepted",), ["Mark ready", "Out for delivery", "Cancel order"]),
@@ -207,10 +219,25 @@ def test_accepting_with_htmx_returns_the_new_status_panel(owner_client, place, s
     assert response.status_code == 200
     assert "<html" not in html and "<h1" not in html
     assert "Status: <span" in html and "Accepted" in html
-    assert buttons(html) == ["Mark ready", "Out for delivery", "Cancel order"]
+    panel = html.split("<hx-partial")[0]  # the Messages panel, with its Resend buttons, follows
+    assert buttons(panel) == ["Mark ready", "Out for delivery", "Cancel order"]
     assert f"Order #{order.number} accepted." in html
     assert OWNER_EMAIL in html  # the timeline says who
     assert status_of(order.id) is S.ACCEPTED
+
+
+def test_a_status_change_with_htmx_refreshes_the_messages_panel(owner_client, place):
+    order = place()
+    response = press(owner_client, order, "accepted", seen="placed", htmx=True)
+    html = response.get_data(as_text=True)
+    partial = re.search(r'<hx-partial hx-target="#messages" hx-swap="outerHTML">(.*?)</hx-partial>',
+                        html, re.S)
+    assert partial, "no Messages panel in the answer"
+    assert '<section id="messages"' in partial.group(1)
+    assert "Order accepted" in partial.group(1)  # the message this change queued
+    # the full page has the panel once, and no partial
+    page = owner_client.get(f"/admin/orders/{order.id}").get_data(as_text=True)
+    assert page.count('id="messages"') == 1 and "<hx-partial" not in page
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])

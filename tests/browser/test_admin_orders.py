@@ -109,12 +109,14 @@ def test_owner_takes_orders_on_a_phone(app, live_server, phone, shop):
     waiting.get_by_role("link", name=re.compile(f"#{new_number}")).click()
     expect(page.get_by_role("heading", name=f"Order #{new_number}")).to_be_visible()
     expect(page.get_by_role("button", name="Mark ready")).to_have_count(0)
-    page.get_by_role("button", name="Accept").click()
+    page.get_by_role("button", name="Accept", exact=True).click()
     expect(page.get_by_role("status").filter(has_text=f"Order #{new_number} accepted.")
            ).to_be_visible()
     expect(page.get_by_role("button", name="Mark ready")).to_be_visible()
-    expect(page.get_by_role("button", name="Accept")).to_have_count(0)
+    expect(page.get_by_role("button", name="Accept", exact=True)).to_have_count(0)
     expect(page.locator(".history")).to_contain_text(EMAIL)
+    # The Messages panel came with the change: the acceptance message is listed, no reload.
+    expect(page.locator("#messages")).to_contain_text("Order accepted")
     page.screenshot(path="/tmp/orders-shots/admin-order-360.png", full_page=True)
 
     # Cancel the tin with a reason: the stock goes back.
@@ -126,6 +128,7 @@ def test_owner_takes_orders_on_a_phone(app, live_server, phone, shop):
     page.get_by_role("button", name="Cancel order").click()
     expect(page.locator("#order-status")).to_contain_text("Cancelled")
     expect(page.locator(".history")).to_contain_text("Customer called: wrong address")
+    expect(page.locator("#messages")).to_contain_text("Order cancelled")
     expect(page.get_by_role("button", name="Cancel order")).to_have_count(0)
     assert state(app, tin_id) == (OrderStatus.CANCELLED, 12)
 

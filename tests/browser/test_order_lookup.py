@@ -84,7 +84,8 @@ def test_the_tracking_page_stops_polling_once_delivered(app, live_server, phone,
 
     expect(phone.locator("#order-status")).to_contain_text("Your order is delivered",
                                                            timeout=5000)
-    expect(phone.locator(".timeline li")).to_have_count(3)
+    expect(phone.locator("ol.steps > li")).to_have_count(4)
+    expect(phone.locator('ol.steps > li[aria-current="step"]')).to_contain_text("Delivered")
     settled = len(polls)
     assert settled >= 1
     phone.wait_for_timeout(2500)

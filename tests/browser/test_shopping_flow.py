@@ -57,16 +57,18 @@ def _buy_500g_kaju_katli(page, base_url, *, javascript: bool):
 
     page.get_by_label("Phone").fill("+91-98765-43210")
     page.get_by_role("button", name="Place order").click()
-    expect(page.get_by_role("heading", name=re.compile(r"^Order #\d+"))).to_be_visible()
+    expect(page.get_by_role("heading", name="Thank you, Asha!")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Your order #\d+ is in"))).to_be_visible()
     expect(page.get_by_text("1 × Kaju Katli, 500 g")).to_be_visible()
 
 
 def test_customer_buys_a_500g_pack_on_a_phone(app, live_server, phone, demo_shop):
     _buy_500g_kaju_katli(phone, live_server, javascript=True)
     assert _order_count(app) == 1
-    # Refreshing the confirmation never makes a second order.
+    # Refreshing the confirmation never makes a second order; it is now the tracking page.
     phone.reload()
     expect(phone.get_by_role("heading", name=re.compile(r"^Order #\d+"))).to_be_visible()
+    expect(phone.locator('ol.steps > li[aria-current="step"]')).to_contain_text("Order placed")
     assert _order_count(app) == 1
     # The 422 of the invalid attempt is expected; script errors are not.
     assert [e for e in phone.console_errors if "Failed to load resource" not in e] == []

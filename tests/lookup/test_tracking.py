@@ -4,7 +4,13 @@ import re
 import pytest
 
 from sweetshop.extensions import db
-from sweetshop.models import Order, OrderStatus, OrderStatusChange, PaymentStatus
+from sweetshop.models import (
+    Order,
+    OrderStatus,
+    OrderStatusChange,
+    PaymentMethod,
+    PaymentStatus,
+)
 from sweetshop.services.order_lookup import TRACK_FAILURES_PER_ADDRESS
 from tests.factories import make_order, make_product
 from tests.lookup.conftest import OTHER_PHONE, PHONE
@@ -38,13 +44,73 @@ def test_the_tracking_page_shows_the_order_but_hides_address_and_phone(client, c
     assert "Cash on delivery (unpaid)" in html
 
 
-def test_the_timeline_lists_every_status_change(client, customer_order, in_db):
+def _steps(html):
+    """(name, state text, current?) for each step on the page."""
+    steps = html[html.index('<ol class="steps"'):html.index("</ol>", html.index('<ol class="steps"'))]
+    return [(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", name)).strip(),
+             re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", when)).strip(), "aria-current" in li)
+            for li, name, when in re.findall(
+                r'(<li[^>]*>)\s*<span class="step-name">(.*?)</span>\s*'
+                r'<span class="step-when">(.*?)</span>', steps, re.S)]
+
+
+def test_the_tracking_page_shows_every_step_done_current_and_to_come(
+        client, customer_order, in_db):
+    html = client.get(f"/orders/{customer_order['token']}").get_data(as_text=True)
+    assert "Thank you" not in html  # not straight after checkout: this is the tracking page
+    steps = _steps(html)
+    assert [(name, current) for name, _, current in steps] == [
+        ("Order placed", True), ("Accepted, being prepared", False),
+        ("Out for delivery", False), ("Delivered", False)]
+    assert steps[0][1].startswith("Now · since ")
+    assert [when for _, when, _ in steps[1:]] == ["Still to come"] * 3
+    assert html.count('aria-current="step"') == 1
+
     _move(in_db, customer_order["id"], OrderStatus.ACCEPTED, OrderStatus.OUT_FOR_DELIVERY)
     html = client.get(f"/orders/{customer_order['token']}").get_data(as_text=True)
-    timeline = html[html.index('<ol class="timeline">'):html.index("</ol>")]
-    assert re.findall(r'timeline-status">([^<]+)<', timeline) == [
-        "Placed", "Accepted", "Out for delivery"]
+    steps = _steps(html)
+    assert [s[0] for s in steps] == ["Order placed", "Accepted, being prepared",
+                                     "Out for delivery", "Delivered"]
+    assert [s[1].split(" · ")[0] for s in steps] == ["Done", "Done", "Now", "Still to come"]
+    assert [s[2] for s in steps] == [False, False, True, False]
+    assert 'class="step step-todo step-delivered"' in html  # greyed by the stylesheet
     assert "Your order is <strong" in html and ">out for delivery</strong>" in html
+
+
+def test_ready_is_still_the_preparing_step(client, customer_order, in_db):
+    _move(in_db, customer_order["id"], OrderStatus.ACCEPTED, OrderStatus.READY)
+    steps = _steps(client.get(f"/orders/{customer_order['token']}").get_data(as_text=True))
+    assert steps[1][0] == "Packed and ready" and steps[1][2] is True
+
+
+def test_a_delivered_order_has_every_step_done(client, customer_order, in_db):
+    _move(in_db, customer_order["id"], OrderStatus.ACCEPTED, OrderStatus.READY,
+          OrderStatus.DELIVERED)  # collected at the counter: never out for delivery
+    steps = _steps(client.get(f"/orders/{customer_order['token']}").get_data(as_text=True))
+    assert [s[1].split(" · ")[0] for s in steps[:3]] == ["Done", "Done", "Done"]
+    assert steps[3][0] == "Delivered" and steps[3][2] is True
+    assert "Still to come" not in str(steps) and "Now" not in str(steps)
+
+
+def test_a_cancelled_order_shows_the_steps_it_reached_and_why(client, customer_order, in_db):
+    _move(in_db, customer_order["id"], OrderStatus.ACCEPTED)
+    _move(in_db, customer_order["id"], OrderStatus.CANCELLED, note="Ran out of milk")
+    html = client.get(f"/orders/{customer_order['token']}").get_data(as_text=True)
+    steps = _steps(html)
+    assert [(s[0], s[2]) for s in steps] == [
+        ("Order placed", False), ("Accepted, being prepared", False), ("Cancelled", True)]
+    assert "Ran out of milk" in html and "Still to come" not in html
+
+
+def test_an_order_waiting_for_payment_says_when_to_pay_by(client, in_db):
+    def build():
+        order = make_order((make_product("Peda"), "250 g", 1))
+        order.status, order.payment_method = OrderStatus.AWAITING_PAYMENT, PaymentMethod.ONLINE
+        db.session.commit()
+        return order.public_token
+    steps = _steps(client.get(f"/orders/{in_db(build)}").get_data(as_text=True))
+    assert steps[0][0] == "Waiting for your payment" and steps[0][2] is True
+    assert steps[0][1].startswith("Now · pay by ")
 
 
 def test_an_open_order_polls_its_status_block(client, customer_order):

@@ -105,6 +105,10 @@ def test_the_checkout_callback_marks_the_order_paid_and_sends_the_messages(
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/orders/{order.public_token}")
     assert client.post(f"/orders/{order.public_token}/pay", data=form).status_code == 303
+    # Straight after paying, the order page thanks; the next visit is the tracking page.
+    thanks = client.get(f"/orders/{order.public_token}").get_data(as_text=True)
+    assert "<h1>Thank you, " in thanks
+    assert "<h1>Thank you, " not in client.get(f"/orders/{order.public_token}").get_data(True)
     order = the_order(in_db)
     assert (order.status, order.payment_status) == (OrderStatus.PLACED, PaymentStatus.PAID)
     kinds = sorted(n.kind for n in in_db(lambda: db.session.scalars(select(Notification)).all()))
@@ -159,6 +163,8 @@ def test_after_a_failed_payment_the_customer_can_try_again_or_pay_cash(
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     response = client.post(f"/orders/{order.public_token}/pay/cod", data={"csrf_token": csrf})
     assert response.status_code == 303
+    thanks = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<h1>Thank you, " in thanks and "you pay in cash when it arrives" in thanks
     order = the_order(in_db)
     assert (order.status, order.payment_method.value, order.payment_status) == (
         OrderStatus.PLACED, "cod", PaymentStatus.UNPAID)

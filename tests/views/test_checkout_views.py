@@ -96,6 +96,25 @@ def test_placing_an_order_redirects_to_its_confirmation(shopper, cart_with_kaju,
     assert "2 × Kaju Katli, 500 g" in html and "₹1,160" in html
 
 
+def test_checkout_thanks_once_and_later_visits_track_the_order(shopper, cart_with_kaju,
+                                                               checkout_details, in_db):
+    response = shopper.client.post("/checkout", data={**checkout_details,
+                                                      **shopper.checkout_form()})
+    url = response.headers["Location"]
+    number = only_order(in_db).number
+
+    first = html_of(shopper.client.get(url))
+    assert "<h1>Thank you, Asha!</h1>" in first and f"Your order #{number} is in." in first
+    assert "Please keep ₹1,160 ready" in first
+
+    later = html_of(shopper.client.get(url))
+    assert "Thank you" not in later
+    assert f"<h1>Order #{number}</h1>" in later
+    assert 'aria-current="step"' in later and "Still to come" in later
+    # the link from a message, opened in another browser, tracks too
+    assert "Thank you" not in html_of(shopper.client.application.test_client().get(url))
+
+
 def test_refreshing_the_confirmation_is_fine(shopper, cart_with_kaju, checkout_details, count):
     response = shopper.client.post("/checkout", data={**checkout_details,
                                                       **shopper.checkout_form()})
