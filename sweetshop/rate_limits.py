@@ -125,11 +125,13 @@ def retry_after_seconds() -> int:
     return max(1, math.ceil(limit.reset_at - time.time()))
 
 
-def refusal_message(seconds: int) -> str:
+def refusal_message(seconds: int, form_kept: bool = True) -> str:
     minutes = max(1, round(seconds / 60))
     wait = "a minute" if minutes <= 1 else f"{minutes} minutes"
-    return (f"Too many tries from here just now. Please wait {wait} and try again; "
-            "what you typed is kept.")
+    if form_kept:
+        return (f"Too many tries from here just now. Please wait {wait} and try again; "
+                "what you typed is kept.")
+    return f"Too many requests from here just now. Please wait {wait} and try again."
 
 
 def refusal_response(seconds: int):
@@ -146,7 +148,7 @@ def refusal_response(seconds: int):
             db.session.rollback()
     if response is None:
         from .web import error_response
-        response = make_response(error_response(429, message))
+        response = make_response(error_response(429, refusal_message(seconds, form_kept=False)))
     response.status_code = 429
     response.headers["Retry-After"] = str(seconds)
     return response

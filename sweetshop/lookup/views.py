@@ -60,8 +60,8 @@ def _session_phone(key: str, ttl: timedelta) -> str | None:
 
 def verified_phone() -> str | None:
     phone = order_lookup.phone_of_lookup_session(session.get(VERIFIED_KEY))
-    if phone is None:
-        session.pop(VERIFIED_KEY, None)
+    if phone is None and VERIFIED_KEY in session:
+        session.pop(VERIFIED_KEY)  # ended or expired: forget the id
     return phone
 
 
