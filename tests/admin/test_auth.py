@@ -412,6 +412,25 @@ def test_the_owners_phone_signs_in_while_strangers_guess_from_rotating_addresses
     assert "Too many failed attempts" in refused.get_data(as_text=True)
 
 
+def test_rotating_addresses_inside_one_ipv6_64_count_as_one_network(app, owner):
+    for i in range(admin_auth.REFUSE_AFTER):
+        response = sign_in(app.test_client(), password="guess",
+                           environ_base={"REMOTE_ADDR": f"2001:db8:1:1::{i + 1:x}"})
+        assert response.status_code == 401
+    refused = sign_in(app.test_client(), environ_base={"REMOTE_ADDR": "2001:db8:1:1:ffff::1"})
+    assert refused.status_code == 429
+
+
+def test_a_next_with_a_line_break_signs_in_to_the_dashboard_not_a_500(app, owner):
+    # The sign-in page carries ?next= (decoded: a line break) in its form, which posts it back.
+    client = app.test_client()
+    token = token_from(client, "/admin/login?next=/admin/orders%0Ax")
+    response = client.post("/admin/login", data={
+        "csrf_token": token, "email": OWNER_EMAIL, "password": OWNER_PASSWORD,
+        "next": "/admin/orders\nx"})
+    assert response.status_code == 303 and response.headers["Location"] == "/admin/"
+
+
 # --- the create-admin command ---------------------------------------------------------------
 
 def test_create_admin_creates_then_resets_an_owner(app, in_db):
