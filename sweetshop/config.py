@@ -19,6 +19,7 @@
 | NOTIFY_MAX_ATTEMPTS | tries for a message before it is marked failed                 | 6 |
 | NOTIFY_CLAIM_TIMEOUT | seconds after which a send that never finished is checked and retried | 120 |
 | TRUSTED_PROXIES     | how many reverse proxies (load balancer, Heroku router) sit in front: client addresses and https are then read from X-Forwarded-* | 0 |
+| ADMIN_SESSION_MAX_DAYS | an owner's session ends this many days after sign-in, however often used (besides 7 days idle) | 30 |
 | PERIODIC_INTERVAL   | seconds between runs of the periodic sweeper (flask periodic)  | 30 |
 | CLOUDINARY_URL      | cloudinary://KEY:SECRET@CLOUD: product photos go to Cloudinary; unset: stored in instance/uploads/ | unset |
 | CLOUDINARY_TIMEOUT  | seconds to wait for a Cloudinary upload or delete              | 20 |
@@ -68,6 +69,7 @@ class Config:
         self.TWILIO_TIMEOUT = float(env.get("TWILIO_TIMEOUT", "10"))
         self.NOTIFY_MAX_ATTEMPTS = int(env.get("NOTIFY_MAX_ATTEMPTS", "6"))
         self.NOTIFY_CLAIM_TIMEOUT = int(env.get("NOTIFY_CLAIM_TIMEOUT", "120"))
+        self.ADMIN_SESSION_MAX_DAYS = int(env.get("ADMIN_SESSION_MAX_DAYS", "30"))
         self.PERIODIC_INTERVAL = int(env.get("PERIODIC_INTERVAL", "30"))
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
         # CSRF tokens live as long as the session: a phone left on a form for hours still works.

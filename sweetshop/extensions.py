@@ -1,12 +1,13 @@
 """Extension singletons, bound to the app in create_app (no app import here)."""
 from flask_compress import Compress
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .networks import client_network
 
 # Stable constraint names, so Alembic migrations can refer to them.
 NAMING_CONVENTION = {
@@ -25,7 +26,9 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)  # storage and limits: sweetshop/rate_limits.py
+# Every per-address limit counts by client network (IPv4 address, IPv6 /64);
+# storage and limits: sweetshop/rate_limits.py
+limiter = Limiter(key_func=client_network)
 compress = Compress()  # gzip / brotli for HTML, CSS, JS and JSON
 
 

@@ -15,9 +15,10 @@ log = logging.getLogger(__name__)
 
 def tasks():
     """(name, function) pairs; later features add their sweeps here."""
-    from .services import notifications, otp, payments
+    from .services import notifications, order_lookup, otp, payments
 
     return [("notifications", notifications.sweep), ("lookup_codes", otp.prune),
+            ("lookup_sessions", order_lookup.prune_lookup_sessions),
             *payments.payment_tasks()]
 
 

@@ -4,20 +4,34 @@ Most limits fail open: if Redis is down, browsing and buying go on (stock and or
 guarded by PostgreSQL anyway). Sign-in and one-time codes fail closed: without Redis
 they are refused for the moment, since guessing is exactly what the limit is there to stop.
 (Both also keep their own counters in PostgreSQL, which hold with Redis down.)
+
+Every per-address limit counts by client network (client_network(): the IPv4 address or
+the IPv6 /64, after TRUSTED_PROXIES). A refused form POST keeps the page: the form comes
+back with what the customer typed, status 429, a Retry-After header and, next to the
+button, when to try again (REFUSED_FORMS); anything else gets the short 429 page.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
+import time
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, make_response, request
+from flask_limiter import RateLimitExceeded
+from werkzeug.utils import import_string
 
 from .extensions import limiter, redis_conn
+from .networks import client_network, network_of  # noqa: F401  (the one key; import it from here)
 
 log = logging.getLogger(__name__)
 
-# endpoint -> limit string, applied to POSTs (GET pages share the default limit below).
+# endpoint -> limit string per client network, applied to POSTs (GET pages share the default
+# limit below).
 POST_LIMITS = {
-    "checkout.place_order": "10 per minute;60 per hour",
+    # Many customers share one address behind mobile carriers' NAT, so checkout counts per
+    # cart too (PER_CART_LIMITS) and the per-address limit is several shoppers' worth.
+    "checkout.place_order": "60 per minute;600 per hour",
     "cart.add_item": "60 per minute",
     "cart.update_item": "120 per minute",
     "admin.do_login": "10 per minute;50 per hour",
@@ -27,6 +41,20 @@ POST_LIMITS = {
     "webhooks.razorpay_webhook": "600 per minute",
     "webhooks.twilio_status": "600 per minute",
     "webhooks.twilio_whatsapp": "120 per minute",
+}
+# endpoint -> limit per cart (the cart cookie; no cart: the client network), on top of the
+# per-network one: one shopper's double taps and retries, whoever shares their address.
+PER_CART_LIMITS = {
+    "checkout.place_order": "10 per minute;60 per hour",
+}
+# endpoint -> "module.function(refusal_message)" that re-renders the refused form with the
+# customer's input (status and Retry-After are set here).
+REFUSED_FORMS = {
+    "checkout.place_order": "sweetshop.checkout.views.render_refused",
+    "admin.do_login": "sweetshop.admin.auth_views.render_refused",
+    "lookup.send_code": "sweetshop.lookup.views.render_refused_code_request",
+    "lookup.verify_code": "sweetshop.lookup.views.render_refused_code",
+    "lookup.find_order": "sweetshop.lookup.views.render_refused_tracking",
 }
 FAIL_CLOSED = {"admin.do_login", "lookup.send_code", "lookup.verify_code"}
 # Per address and per page (Flask-Limiter counts default limits per endpoint); generous
@@ -53,7 +81,15 @@ def init_app(app: Flask) -> None:
     for endpoint, rule in POST_LIMITS.items():
         view = app.view_functions.get(endpoint)
         if view is not None:
-            app.view_functions[endpoint] = limiter.limit(rule, methods=["POST"])(view)
+            view = limiter.limit(rule, methods=["POST"])(view)
+            if endpoint in PER_CART_LIMITS:
+                view = limiter.limit(PER_CART_LIMITS[endpoint], methods=["POST"],
+                                     key_func=cart_key)(view)
+            app.view_functions[endpoint] = view
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(error):
+        return refusal_response(retry_after_seconds())
 
     @app.before_request
     def fail_closed_without_redis():
@@ -68,3 +104,51 @@ def init_app(app: Flask) -> None:
             return error_response(503, "This is paused for a moment on our side. "
                                        "Please try again in a minute.")
         return None
+
+
+def cart_key() -> str:
+    """The per-cart limit key: a hash of the cart cookie (not the token itself), else the
+    client network (a request without a cart is counted with its neighbours)."""
+    from .web import CART_COOKIE
+
+    token = request.cookies.get(CART_COOKIE) or ""
+    if not token:
+        return client_network()
+    return "cart:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def retry_after_seconds() -> int:
+    """Seconds until the limit that refused this request lets it through again."""
+    limit = limiter.current_limit
+    if limit is None:
+        return 60
+    return max(1, math.ceil(limit.reset_at - time.time()))
+
+
+def refusal_message(seconds: int, form_kept: bool = True) -> str:
+    minutes = max(1, round(seconds / 60))
+    wait = "a minute" if minutes <= 1 else f"{minutes} minutes"
+    if form_kept:
+        return (f"Too many tries from here just now. Please wait {wait} and try again; "
+                "what you typed is kept.")
+    return f"Too many requests from here just now. Please wait {wait} and try again."
+
+
+def refusal_response(seconds: int):
+    """The refused form again (REFUSED_FORMS) or the short 429 page; 429 + Retry-After."""
+    message = refusal_message(seconds)
+    renderer = REFUSED_FORMS.get(request.endpoint or "")
+    response = None
+    if renderer and request.method == "POST":
+        try:
+            response = make_response(import_string(renderer)(message))
+        except Exception:  # the refusal must not become a 500: fall back to the short page
+            log.exception("Could not re-render the refused form of %s", request.endpoint)
+            from .extensions import db
+            db.session.rollback()
+    if response is None:
+        from .web import error_response
+        response = make_response(error_response(429, refusal_message(seconds, form_kept=False)))
+    response.status_code = 429
+    response.headers["Retry-After"] = str(seconds)
+    return response

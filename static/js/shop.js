@@ -15,3 +15,12 @@ window.addEventListener("pageshow", function () {
     if (button) { button.removeAttribute("aria-busy"); button.textContent = "Place order"; }
   });
 });
+// htmx requests go only to paths of this site: an hx-get/hx-post injected with a foreign URL
+// (which would carry the admin's CSRF header) is cancelled before it is built.
+document.addEventListener("htmx:config:request", function (event) {
+  var request = event.detail && event.detail.ctx && event.detail.ctx.request;
+  if (!request) return;
+  var url;
+  try { url = new URL(request.action || "", window.location.href); } catch (e) { url = null; }
+  if (!url || url.origin !== window.location.origin) event.preventDefault();
+});

@@ -13,6 +13,7 @@ from ..formatting import format_quantity
 from ..htmx import is_htmx, render_page_or_block
 from ..integrations.cloudinary import MAX_BYTES
 from ..models import Category, Order, Unit
+from ..safe_redirect import safe_next_path
 from ..services import catalog_admin, stock
 from ..services.catalog_admin import PackDetails, ProductDetails
 from ..services.errors import DomainError, NotFound
@@ -35,10 +36,7 @@ CATEGORIES = "admin/categories/list.html"
 
 def _safe_next(target: str | None, default: str) -> str:
     # Only paths inside the admin: a tampered "next" cannot send the owner elsewhere.
-    if target and target.startswith("/admin/") and not target.startswith("//") \
-            and "\\" not in target:
-        return target
-    return default
+    return safe_next_path(target, default, prefix="/admin/")
 
 
 def _form_status(error: DomainError) -> int:

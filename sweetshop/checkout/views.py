@@ -14,9 +14,18 @@ from .forms import CheckoutForm
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 
 
-def _render(form, view, status=200, error=None):
+def _render(form, view, status=200, error=None, refusal=None):
     return render_page_or_block("checkout/checkout.html", "checkout_form", status=status,
-                                form=form, cart=view, error=error)
+                                form=form, cart=view, error=error, refusal=refusal)
+
+
+def render_refused(refusal: str):
+    """The checkout again with what the customer typed, when a rate limit refused the submit
+    (sweetshop.rate_limits sets 429 and Retry-After). The same idempotency key is kept, so
+    the later submit cannot place the order twice."""
+    form = CheckoutForm(online_payment=checkout_service.online_payment_enabled())
+    return _render(form, cart_service.view_cart(request.cookies.get(CART_COOKIE)),
+                   status=429, refusal=refusal)
 
 
 @bp.get("")

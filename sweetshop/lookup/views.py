@@ -1,7 +1,9 @@
 """My orders (a phone proven by a one-time code) and Track an order (number plus phone).
 
-The verified phone lives only in the signed session cookie, with the time it was proven;
-after VERIFIED_FOR, or "Sign out", the customer must prove it again.
+A proven phone is a server-side lookup session (services/order_lookup.py); the signed
+session cookie holds only its id. After VERIFIED_FOR, or "Sign out" (which ends it on the
+server, so a copied cookie stops working too), the customer must prove it again. The phone
+waiting for its code stays in the cookie: it shows nothing by itself.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from flask import (
 from ..cart.views import _remember as remember_cart
 from ..htmx import render_page_or_block, wants_fragment
 from ..models import utcnow
+from ..rate_limits import client_network
 from ..services import order_lookup, otp
 from ..services.errors import DomainError
 from ..web import CART_COOKIE
@@ -27,8 +30,8 @@ from .forms import CodeForm, PhoneForm, TrackForm
 
 bp = Blueprint("lookup", __name__)
 
-VERIFIED_KEY, PENDING_KEY = "lookup_phone", "lookup_pending"
-VERIFIED_FOR = timedelta(minutes=30)
+VERIFIED_KEY, PENDING_KEY = "lookup_sid", "lookup_pending"
+VERIFIED_FOR = order_lookup.VERIFIED_FOR
 
 
 @bp.after_request
@@ -39,7 +42,7 @@ def private(response):
 
 
 def _client() -> str:
-    return otp.address_key(request.remote_addr)
+    return client_network()
 
 
 def _session_phone(key: str, ttl: timedelta) -> str | None:
@@ -56,7 +59,14 @@ def _session_phone(key: str, ttl: timedelta) -> str | None:
 
 
 def verified_phone() -> str | None:
-    return _session_phone(VERIFIED_KEY, VERIFIED_FOR)
+    phone = order_lookup.phone_of_lookup_session(session.get(VERIFIED_KEY))
+    if phone is None and VERIFIED_KEY in session:
+        session.pop(VERIFIED_KEY)  # ended or expired: forget the id
+    return phone
+
+
+def _end_verified() -> None:
+    order_lookup.end_lookup_session(session.pop(VERIFIED_KEY, None))
 
 
 def pending_phone() -> str | None:
@@ -102,7 +112,7 @@ def send_code():
     except DomainError as error:
         form.phone.errors = [error.message]
         return _render("phone", error.status_code, phone_form=form)
-    session.pop(VERIFIED_KEY, None)
+    _end_verified()
     _remember_phone(PENDING_KEY, form.phone.e164)
     return _done("code")
 
@@ -123,15 +133,36 @@ def verify_code():
         form.code.errors = [error.message]
         return _render("code", error.status_code, code_form=form)
     session.pop(PENDING_KEY, None)
-    _remember_phone(VERIFIED_KEY, phone)
+    _end_verified()
+    session[VERIFIED_KEY] = order_lookup.start_lookup_session(phone)
     return _done("orders")
 
 
 @bp.post("/my-orders/sign-out")
 def sign_out():
-    session.pop(VERIFIED_KEY, None)
+    _end_verified()
     session.pop(PENDING_KEY, None)
     return _done("phone")
+
+
+def render_refused_code_request(refusal: str):
+    """The phone step again, number kept, when a rate limit refused "Send code"."""
+    form = PhoneForm()
+    form.phone.errors = [refusal]
+    return _render("phone", 429, phone_form=form)
+
+
+def render_refused_code(refusal: str):
+    """The code step again when a rate limit refused "Verify"."""
+    form = CodeForm()
+    form.code.errors = [refusal]
+    return _render("code" if pending_phone() else "phone", 429, code_form=form)
+
+
+def render_refused_tracking(refusal: str):
+    """Track an order again, number and phone kept, when a rate limit refused it."""
+    return render_page_or_block("lookup/track.html", "track_form", status=429,
+                                form=TrackForm(), error=refusal)
 
 
 @bp.post("/my-orders/<int:number>/reorder")

@@ -3,7 +3,7 @@ from .admin import AdminSession, AdminUser, LoginAttempt
 from .base import utcnow
 from .cart import Cart, CartLine
 from .catalog import Category, Product, StockMovement, Unit, Variant
-from .lookup import LookupAttempt, LookupCode
+from .lookup import LookupAttempt, LookupCode, LookupSession
 from .notifications import Notification, WhatsAppWindow
 from .orders import Order, OrderItem, OrderStatus, OrderStatusChange, PaymentMethod, PaymentStatus
 from .payments import Payment, PaymentAttempt, Refund, WebhookEvent
@@ -13,6 +13,6 @@ __all__ = [
     "utcnow", "Category", "Product", "Variant", "StockMovement", "Unit", "Cart", "CartLine",
     "Order", "OrderItem", "OrderStatusChange", "OrderStatus", "PaymentStatus", "PaymentMethod",
     "ShopSettings", "AdminUser", "AdminSession", "LoginAttempt",
-    "Notification", "WhatsAppWindow", "LookupCode", "LookupAttempt",
+    "Notification", "WhatsAppWindow", "LookupCode", "LookupAttempt", "LookupSession",
     "Payment", "PaymentAttempt", "Refund", "WebhookEvent",
 ]

@@ -39,9 +39,12 @@ class LoginAttempt(db.Model):
     __table_args__ = (
         Index("ix_login_attempt_email_at", "email", "created_at"),
         Index("ix_login_attempt_address_at", "address", "created_at"),
+        Index("ix_login_attempt_device_at", "device", "created_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
-    address: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))  # client network (IPv6: its /64)
+    # The known-device id the browser showed for this account (None: an unknown device).
+    device: Mapped[str | None] = mapped_column(String(32))
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = created_at_column()

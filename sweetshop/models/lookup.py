@@ -1,6 +1,9 @@
 """Customers finding their own orders: one-time codes sent to a phone, and lookup attempts.
 
-Both tables also carry the rate limits (codes per phone and per address, failed tries per
+A customer who proved their phone gets a LookupSession row, whose id is what the signed
+session cookie holds, so "Sign out" and expiry end it on the server.
+
+The code and attempt tables also carry the rate limits (codes per phone and per address, failed tries per
 address), so the limits hold in PostgreSQL even when Redis is down.
 """
 from __future__ import annotations
@@ -44,3 +47,15 @@ class LookupAttempt(db.Model):
     address: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = created_at_column()
+
+
+class LookupSession(db.Model):
+    """A phone proven by a code: the signed cookie holds only this row's id, so signing out
+    (ended_at) or expiry ends it for every copy of the cookie."""
+    __tablename__ = "lookup_session"
+    __table_args__ = (Index("ix_lookup_session_expires_at", "expires_at"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))          # E.164
+    created_at: Mapped[datetime] = created_at_column()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,20 +1,24 @@
 """Customers finding their orders: by a verified phone, or by order number plus phone.
 
+A verified phone is a lookup_session row (start_lookup_session); the signed cookie holds
+only its id, so signing out or expiry ends it for every copy of the cookie.
+
 Also "Reorder": the same packs again, into the cart, as far as stock allows today.
 """
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..formatting import format_quantity
-from ..models import Cart, CartLine, Order, OrderStatus, Product, Variant
+from ..models import Cart, CartLine, LookupSession, Order, OrderStatus, Product, Variant, utcnow
 from ..phones import normalise_phone
 from . import cart as cart_service
 from .errors import DomainError, NotFound
@@ -23,6 +27,8 @@ from .otp import TooManyRequests, recent_failures, record_attempt
 MAX_ORDERS_SHOWN = 50
 TRACK_FAILURES_PER_ADDRESS = 10   # per TRACK_WINDOW
 TRACK_WINDOW = timedelta(hours=1)
+VERIFIED_FOR = timedelta(minutes=30)   # a proven phone shows its orders this long
+KEEP_ENDED_SESSIONS = timedelta(days=1)  # prune_lookup_sessions() removes rows older than that
 FINAL_STATUSES = frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.EXPIRED})
 NO_MATCH = ("We could not find an order with that number and phone. "
             "Please check both and try again.")
@@ -34,6 +40,44 @@ class OrderNotFound(DomainError):
 
 def is_final(order: Order) -> bool:
     return order.status in FINAL_STATUSES
+
+
+def start_lookup_session(phone: str) -> str:
+    """A new server-side session for a phone just proven by a code; its id. Commits."""
+    now = utcnow()
+    row = LookupSession(id=secrets.token_urlsafe(32), phone=phone, created_at=now,
+                        expires_at=now + VERIFIED_FOR)
+    db.session.add(row)
+    db.session.commit()
+    return row.id
+
+
+def phone_of_lookup_session(session_id: str | None) -> str | None:
+    """The phone of a live lookup session (not ended, not expired), else None."""
+    if not isinstance(session_id, str) or not session_id or len(session_id) > 64:
+        return None
+    row = db.session.get(LookupSession, session_id)
+    if row is None or row.ended_at is not None or row.expires_at <= utcnow():
+        return None
+    return row.phone
+
+
+def end_lookup_session(session_id: str | None) -> None:
+    """Sign out: the session stops working for every copy of the cookie. Commits."""
+    if not isinstance(session_id, str) or not session_id:
+        return
+    db.session.execute(update(LookupSession).where(LookupSession.id == session_id,
+                                                   LookupSession.ended_at.is_(None))
+                       .values(ended_at=utcnow()))
+    db.session.commit()
+
+
+def prune_lookup_sessions(now=None) -> int:
+    """Delete sessions expired more than KEEP_ENDED_SESSIONS ago (periodic task). Commits."""
+    cutoff = (now or utcnow()) - KEEP_ENDED_SESSIONS
+    n = db.session.execute(delete(LookupSession).where(LookupSession.expires_at < cutoff)).rowcount
+    db.session.commit()
+    return n
 
 
 def orders_for_phone(phone: str) -> list[Order]:

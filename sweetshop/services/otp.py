@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import secrets
 from datetime import timedelta
 
@@ -55,20 +54,6 @@ def generate_code() -> str:
 def hash_code(phone: str, code: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, f"lookup-code:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
-
-
-def address_key(remote_addr: str | None) -> str:
-    """The client address a limit counts against; an IPv6 client counts as its /64, since
-    one subscriber usually holds a whole /64 and could otherwise rotate through it."""
-    try:
-        ip = ipaddress.ip_address((remote_addr or "").strip())
-    except ValueError:
-        return "unknown"
-    if ip.version == 6:
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
 
 
 def _lock(*names: str) -> None:

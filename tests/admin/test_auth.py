@@ -85,8 +85,31 @@ def test_a_refused_page_comes_back_after_sign_in(client, owner):
     assert signed_in.headers["Location"] == "/admin/orders?status=placed"
 
 
+NOT_SAFE_NEXT = [
+    "https://evil.example/", "//evil.example/admin/", "/cart", "/admin/../x", "/admin/../../x",
+    "/admin/%2e%2e/x", "/admin/%2E%2E/cart", "/admin/.%2e/x", "/admin/./x", "//evil",
+    "/\\evil", "/%5cevil", "/admin/%5c%5cevil", "/admin\\..\\x", "/admin//evil.example",
+    "/admin/%2fevil", "/admin/orders%0Ax", "/admin/orders\nx", "/admin/orders\r\nSet-Cookie: x=1",
+    "/admin/%0d%0aLocation:%20//evil", " /admin/", "/admin/\tx", "https:/admin/",
+    "javascript:alert(1)", "/administrator", "",
+]
+
+
+@pytest.mark.parametrize("target", NOT_SAFE_NEXT)
+def test_only_plain_paths_inside_the_admin_are_a_safe_next(app, target):
+    from sweetshop.safe_redirect import is_safe_path
+    assert not is_safe_path(target, "/admin/")
+
+
+@pytest.mark.parametrize("target", ["/admin/", "/admin/orders?status=placed",
+                                    "/admin/orders/12#history", "/admin/products?q=kaju%20katli"])
+def test_paths_inside_the_admin_are_a_safe_next(app, target):
+    from sweetshop.safe_redirect import is_safe_path
+    assert is_safe_path(target, "/admin/")
+
+
 def test_sign_in_never_redirects_off_the_admin(app, owner):
-    for target in ("https://evil.example/", "//evil.example/admin/", "/cart"):
+    for target in NOT_SAFE_NEXT:
         client = app.test_client()
         token = token_from(client, "/admin/login")
         response = client.post("/admin/login", data={
@@ -178,6 +201,26 @@ def test_an_idle_session_expires(app, owner_client, in_db):
     assert owner_client.get("/admin/").status_code == 303
 
 
+def test_a_session_used_every_day_still_ends_30_days_after_sign_in(app, owner_client, in_db):
+    assert app.config["ADMIN_SESSION_MAX_DAYS"] == 30
+    sid = session_of(app, owner_client)[SESSION_KEY]
+
+    def signed_in_days_ago(days):
+        def run():
+            row = db.session.get(AdminSession, sid)
+            row.created_at = utcnow() - timedelta(days=days)
+            row.last_seen_at = utcnow() - timedelta(days=1)  # used yesterday, and every day
+            db.session.commit()
+        in_db(run)
+
+    signed_in_days_ago(29)
+    assert owner_client.get("/admin/").status_code == 200
+    signed_in_days_ago(31)
+    response = owner_client.get("/admin/")
+    assert response.status_code == 303
+    assert urlsplit(response.headers["Location"]).path == "/admin/login"
+
+
 def test_the_session_cookie_is_httponly_and_samesite_lax(app, owner):
     response = sign_in(app.test_client())
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
@@ -212,7 +255,29 @@ def attempt(email, password, address="203.0.113.7", sleep=None):
         return "wrong"
 
 
-def test_repeated_failures_for_one_account_are_slowed_then_refused(ctx, owner):
+def attempt_as(email, password, address, device_token=None, sleep=None):
+    try:
+        admin_auth.sign_in(email, password, address=address, device_token=device_token,
+                           sleep=sleep or FakeSleep())
+        return "ok"
+    except admin_auth.SignInRefused:
+        return "refused"
+    except DomainError:
+        return "wrong"
+
+
+def owner_device(owner_email=OWNER_EMAIL) -> str:
+    """The known-device token a browser holds after signing in as the owner."""
+    from sweetshop.models import AdminUser
+    user = db.session.scalar(db.select(AdminUser).where(AdminUser.email == owner_email))
+    return admin_auth.issue_device_token(user.id)
+
+
+def guess_from_rotating_addresses(n=12):
+    return [attempt(OWNER_EMAIL, "guess", address=f"198.51.100.{i}") for i in range(n)]
+
+
+def test_repeated_failures_for_one_account_are_slowed(ctx, owner):
     sleep = FakeSleep()
     results = [attempt(OWNER_EMAIL, "guess", address=f"198.51.100.{i}", sleep=sleep)
                for i in range(admin_auth.REFUSE_AFTER)]
@@ -220,16 +285,74 @@ def test_repeated_failures_for_one_account_are_slowed_then_refused(ctx, owner):
     # The first few are instant, then each waits longer (capped).
     assert len(sleep.calls) == admin_auth.REFUSE_AFTER - admin_auth.SLOW_AFTER
     assert sleep.calls == sorted(sleep.calls) and sleep.calls[0] > 0
-    # Now refused even with the right password, from any address.
-    assert attempt(OWNER_EMAIL, OWNER_PASSWORD, address="192.0.2.99") == "refused"
+
+
+def test_guessing_from_rotating_addresses_does_not_lock_out_a_known_device(ctx, owner):
+    device = owner_device()
+    assert "refused" not in guess_from_rotating_addresses()[:admin_auth.ACCOUNT_LOCK_AFTER]
+    sleep = FakeSleep()
+    # From a new network, and even from one the guesses came from: in, and not slowed.
+    assert attempt_as(OWNER_EMAIL, OWNER_PASSWORD, "192.0.2.99", device, sleep) == "ok"
+    assert attempt_as(OWNER_EMAIL, OWNER_PASSWORD, "198.51.100.3", device, sleep) == "ok"
+    assert sleep.calls == []
+
+
+def test_guessing_from_rotating_addresses_does_not_refuse_a_network_that_has_not_failed(
+        ctx, owner):
+    guess_from_rotating_addresses()
+    sleep = FakeSleep()
+    # A new phone (no device cookie) on a network with no failures: slowed, not refused.
+    assert attempt_as(OWNER_EMAIL, OWNER_PASSWORD, "192.0.2.99", sleep=sleep) == "ok"
+    assert sleep.calls and max(sleep.calls) <= 3.0
+
+
+def test_rotating_addresses_get_one_guess_each_once_the_account_is_under_attack(ctx, owner):
+    results = guess_from_rotating_addresses(admin_auth.ACCOUNT_LOCK_AFTER)
+    assert results == ["wrong"] * admin_auth.ACCOUNT_LOCK_AFTER
+    # Every network that has failed is now refused for this account, right password or not
+    # (unless it shows a known device); a fresh network still gets its one try.
+    assert attempt(OWNER_EMAIL, OWNER_PASSWORD, address="198.51.100.3") == "refused"
+    assert attempt(OWNER_EMAIL, "guess", address="198.51.100.250") == "wrong"
+    assert attempt(OWNER_EMAIL, "guess again", address="198.51.100.250") == "refused"
 
 
 def test_repeated_failures_from_one_address_are_refused_for_every_account(ctx, owner):
     for i in range(admin_auth.REFUSE_AFTER):
         assert attempt(f"guess{i}@mithaas.example", "guess") == "wrong"
     assert attempt(OWNER_EMAIL, OWNER_PASSWORD) == "refused"
-    # The owner on another connection is not locked out by that address.
+    # The owner on another connection is not locked out by that address, nor is the
+    # owner's known device on that same address.
     assert attempt(OWNER_EMAIL, OWNER_PASSWORD, address="192.0.2.50") == "ok"
+    assert attempt_as(OWNER_EMAIL, OWNER_PASSWORD, "203.0.113.7", owner_device()) == "ok"
+
+
+def test_a_known_device_that_keeps_failing_is_refused(ctx, owner):
+    device = owner_device()
+    for i in range(admin_auth.REFUSE_AFTER):
+        assert attempt_as(OWNER_EMAIL, "guess", f"198.51.100.{i}", device) == "wrong"
+    assert attempt_as(OWNER_EMAIL, OWNER_PASSWORD, "192.0.2.99", device) == "refused"
+    # Its failures are its own: the account is not locked for others.
+    assert attempt(OWNER_EMAIL, OWNER_PASSWORD, address="192.0.2.98") == "ok"
+
+
+def test_a_forged_or_another_accounts_device_token_counts_as_unknown(ctx, owner):
+    admin_auth.create_or_reset_admin("partner@mithaas.example", "another long password")
+    partners = owner_device("partner@mithaas.example")
+    forged = owner_device()[:-3] + "xyz"
+    for _ in range(admin_auth.REFUSE_AFTER):
+        attempt(OWNER_EMAIL, "guess", address="203.0.113.7")
+    assert attempt_as(OWNER_EMAIL, OWNER_PASSWORD, "203.0.113.7", partners) == "refused"
+    assert attempt_as(OWNER_EMAIL, OWNER_PASSWORD, "203.0.113.7", forged) == "refused"
+    assert attempt_as(OWNER_EMAIL, OWNER_PASSWORD, "203.0.113.7", "garbage") == "refused"
+
+
+def test_one_device_token_remembers_each_account_signed_in_on_it(ctx, owner):
+    from sweetshop.models import AdminUser
+    partner, _ = admin_auth.create_or_reset_admin("partner@mithaas.example",
+                                                  "another long password")
+    owner_id = db.session.scalar(db.select(AdminUser.id).where(AdminUser.email == OWNER_EMAIL))
+    token = admin_auth.issue_device_token(partner.id, admin_auth.issue_device_token(owner_id))
+    assert set(admin_auth._known_devices(token)) == {str(owner_id), str(partner.id)}
 
 
 def test_failures_long_ago_no_longer_count(ctx, owner):
@@ -252,6 +375,60 @@ def test_the_sign_in_page_says_to_wait_when_refused(app, owner, in_db):
     response = sign_in(app.test_client())
     assert response.status_code == 429
     assert "Too many failed attempts" in response.get_data(as_text=True)
+
+
+def device_cookie(response) -> str:
+    return next(h for h in response.headers.getlist("Set-Cookie")
+                if h.startswith("admin_device="))
+
+
+def test_signing_in_sets_a_long_lived_httponly_known_device_cookie(app, owner):
+    cookie = device_cookie(sign_in(app.test_client()))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/admin/" in cookie
+    assert f"Max-Age={admin_auth.DEVICE_TOKEN_DAYS * 86400}" in cookie
+
+
+def test_the_known_device_cookie_is_secure_in_production(app, owner):
+    from sweetshop import create_app
+    from tests.conftest import TEST_CONFIG
+
+    secure = create_app(dict(TEST_CONFIG, SESSION_COOKIE_SECURE=True))
+    assert "Secure" in device_cookie(sign_in(secure.test_client()))
+
+
+def test_the_owners_phone_signs_in_while_strangers_guess_from_rotating_addresses(app, owner):
+    phone = app.test_client()
+    assert sign_in(phone).status_code == 303   # the owner's phone, once: now a known device
+    phone.post("/admin/logout", data={"csrf_token": token_from(phone, "/admin/")})
+    for i in range(12):
+        stranger = app.test_client()
+        response = sign_in(stranger, password="guess",
+                           environ_base={"REMOTE_ADDR": f"2001:db8:{i}::1"})
+        assert response.status_code in (401, 429)
+    signed_in = sign_in(phone, environ_base={"REMOTE_ADDR": "2001:db8:3::99"})
+    assert signed_in.status_code == 303
+    refused = sign_in(app.test_client(), environ_base={"REMOTE_ADDR": "2001:db8:3::77"})
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "900"
+    assert "Too many failed attempts" in refused.get_data(as_text=True)
+
+
+def test_rotating_addresses_inside_one_ipv6_64_count_as_one_network(app, owner):
+    for i in range(admin_auth.REFUSE_AFTER):
+        response = sign_in(app.test_client(), password="guess",
+                           environ_base={"REMOTE_ADDR": f"2001:db8:1:1::{i + 1:x}"})
+        assert response.status_code == 401
+    refused = sign_in(app.test_client(), environ_base={"REMOTE_ADDR": "2001:db8:1:1:ffff::1"})
+    assert refused.status_code == 429
+
+
+def test_a_next_with_a_line_break_signs_in_to_the_dashboard_not_a_500(app, owner):
+    # The sign-in page carries ?next= (decoded: a line break) in its form, which posts it back.
+    client = app.test_client()
+    token = token_from(client, "/admin/login?next=/admin/orders%0Ax")
+    response = client.post("/admin/login", data={
+        "csrf_token": token, "email": OWNER_EMAIL, "password": OWNER_PASSWORD,
+        "next": "/admin/orders\nx"})
+    assert response.status_code == 303 and response.headers["Location"] == "/admin/"
 
 
 # --- the create-admin command ---------------------------------------------------------------

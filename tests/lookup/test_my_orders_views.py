@@ -185,22 +185,64 @@ def test_an_expired_code_step_asks_for_a_new_code(customer, customer_order):
     assert response.status_code == 422 and "expired" in response.get_data(as_text=True)
 
 
-def test_the_orders_stay_open_for_30_minutes_only(customer, customer_order):
+def age_lookup_sessions(in_db, minutes):
+    from sweetshop.models import LookupSession
+
+    def run():
+        for row in db.session.query(LookupSession):
+            row.created_at -= timedelta(minutes=minutes)
+            row.expires_at -= timedelta(minutes=minutes)
+        db.session.commit()
+    in_db(run)
+
+
+def test_the_orders_stay_open_for_30_minutes_only(customer, customer_order, in_db):
     customer.sign_in()
-    with customer.client.session_transaction() as s:
-        s["lookup_phone"] = {"phone": PHONE, "at": (utcnow() - timedelta(minutes=29)).isoformat()}
+    age_lookup_sessions(in_db, 29)
     assert "Reorder" in customer.client.get("/my-orders").get_data(as_text=True)
-    with customer.client.session_transaction() as s:
-        s["lookup_phone"] = {"phone": PHONE, "at": (utcnow() - timedelta(minutes=31)).isoformat()}
+    age_lookup_sessions(in_db, 2)
     html = customer.client.get("/my-orders").get_data(as_text=True)
     assert "Reorder" not in html and ">Send code</button>" in html
 
 
-def test_a_tampered_session_time_in_the_future_does_not_extend_it(customer, customer_order):
+def test_the_cookie_holds_only_a_session_id_not_the_phone(app, customer, customer_order):
     customer.sign_in()
     with customer.client.session_transaction() as s:
-        s["lookup_phone"] = {"phone": PHONE, "at": (utcnow() + timedelta(days=1)).isoformat()}
+        assert PHONE not in str(dict(s))
+        s["lookup_sid"] = "made-up-id"
     assert "Reorder" not in customer.client.get("/my-orders").get_data(as_text=True)
+
+
+def test_a_copied_cookie_stops_working_after_sign_out(app, customer, customer_order):
+    customer.sign_in()
+    copied = app.test_client()
+    copied.set_cookie("session", customer.client.get_cookie("session").value)
+    assert "Reorder" in copied.get("/my-orders").get_data(as_text=True)
+    assert customer.post("/my-orders/sign-out").status_code == 303
+    html = copied.get("/my-orders").get_data(as_text=True)
+    assert "Reorder" not in html and ">Send code</button>" in html
+
+
+def test_a_copied_cookie_stops_working_at_expiry(app, customer, customer_order, in_db):
+    customer.sign_in()
+    copied = app.test_client()
+    copied.set_cookie("session", customer.client.get_cookie("session").value)
+    age_lookup_sessions(in_db, 31)
+    assert "Reorder" not in copied.get("/my-orders").get_data(as_text=True)
+
+
+def test_the_sweeper_deletes_old_lookup_sessions(app, customer, customer_order, in_db):
+    from sweetshop import periodic
+    from sweetshop.models import LookupSession
+
+    customer.sign_in()
+    customer.post("/my-orders/sign-out")
+    customer.sign_in()
+    assert in_db(lambda: db.session.query(LookupSession).count()) == 2
+    assert in_db(periodic.run_once)["lookup_sessions"] == 0
+    age_lookup_sessions(in_db, 60 * 24 + 31)
+    assert in_db(periodic.run_once)["lookup_sessions"] == 2
+    assert in_db(lambda: db.session.query(LookupSession).count()) == 0
 
 
 @pytest.mark.parametrize("htmx", [False, True])

@@ -45,3 +45,17 @@ def test_production_refuses_to_start_with_the_default_secret_key(app):
     from sweetshop.config import DEV_SECRET
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(dict(TEST_CONFIG, ENV_NAME="production", SECRET_KEY=DEV_SECRET))
+
+
+def test_htmx_is_configured_for_our_origin_only_and_the_csp_forbids_eval(client):
+    import re
+
+    for path in ("/", "/admin/login"):
+        response = client.get(path)
+        html = response.get_data(as_text=True)
+        meta = re.search(r'<meta name="htmx-config" content=\'([^\']+)\'>', html)
+        assert meta, path
+        import json
+        assert json.loads(meta.group(1))["mode"] == "same-origin", path
+        csp = response.headers["Content-Security-Policy"]
+        assert "unsafe-eval" not in csp and "script-src 'self'" in csp, path
