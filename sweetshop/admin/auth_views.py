@@ -8,8 +8,10 @@ from .forms import LoginForm
 
 
 def _safe_next(target: str | None) -> str:
-    # Only paths inside the admin, so the sign-in page cannot be used to redirect elsewhere.
-    if target and target.startswith("/admin/") and not target.startswith("//"):
+    # Only paths inside the admin, so the sign-in page cannot be used to redirect elsewhere;
+    # no CR/LF or other control characters, which must never reach the Location header.
+    if target and target.startswith("/admin/") and not target.startswith("//") \
+            and target.isprintable():
         return target
     return url_for("admin.dashboard")
 

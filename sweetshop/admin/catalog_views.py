@@ -207,13 +207,13 @@ def create_product():
     return render_template(NEW, form=form), 422
 
 
-@bp.get("/products/<int:product_id>")
+@bp.get("/products/<id:product_id>")
 def edit_product(product_id: int):
     product = catalog_admin.get_product(product_id)
     return render_template(EDIT, **_edit_context(product))
 
 
-@bp.post("/products/<int:product_id>")
+@bp.post("/products/<id:product_id>")
 def update_product(product_id: int):
     product = catalog_admin.get_product(product_id)
     form = ProductForm(prefix="")
@@ -253,7 +253,7 @@ def _packs_response(product_id: int, status: int = 200, message: str | None = No
     return render_template(EDIT, **context), status
 
 
-@bp.post("/products/<int:product_id>/packs")
+@bp.post("/products/<id:product_id>/packs")
 def add_pack(product_id: int):
     catalog_admin.get_product(product_id)
     form = PackForm(prefix="new")
@@ -268,7 +268,7 @@ def add_pack(product_id: int):
     return _packs_response(product_id, 422, new_pack=form)
 
 
-@bp.post("/products/<int:product_id>/packs/<int:variant_id>")
+@bp.post("/products/<id:product_id>/packs/<id:variant_id>")
 def update_pack(product_id: int, variant_id: int):
     form = PackForm(prefix=f"p{variant_id}")
     if form.validate():
@@ -293,28 +293,28 @@ def _pack_action(product_id: int, variant_id: int, action, message: str):
     return _packs_response(product_id, message=message)
 
 
-@bp.post("/products/<int:product_id>/packs/<int:variant_id>/<any(up, down):direction>")
+@bp.post("/products/<id:product_id>/packs/<id:variant_id>/<any(up, down):direction>")
 def move_pack(product_id: int, variant_id: int, direction: str):
     return _pack_action(product_id, variant_id,
                         lambda: catalog_admin.move_pack(product_id, variant_id, direction),
                         f"Moved the pack {direction}.")
 
 
-@bp.post("/products/<int:product_id>/packs/<int:variant_id>/hide")
+@bp.post("/products/<id:product_id>/packs/<id:variant_id>/hide")
 def hide_pack(product_id: int, variant_id: int):
     return _pack_action(product_id, variant_id,
                         lambda: catalog_admin.set_pack_active(product_id, variant_id, False),
                         "The pack is hidden from customers.")
 
 
-@bp.post("/products/<int:product_id>/packs/<int:variant_id>/show")
+@bp.post("/products/<id:product_id>/packs/<id:variant_id>/show")
 def show_pack(product_id: int, variant_id: int):
     return _pack_action(product_id, variant_id,
                         lambda: catalog_admin.set_pack_active(product_id, variant_id, True),
                         "The pack is on sale again.")
 
 
-@bp.post("/products/<int:product_id>/packs/<int:variant_id>/default")
+@bp.post("/products/<id:product_id>/packs/<id:variant_id>/default")
 def make_default_pack(product_id: int, variant_id: int):
     return _pack_action(product_id, variant_id,
                         lambda: catalog_admin.make_default_pack(product_id, variant_id),
@@ -323,7 +323,7 @@ def make_default_pack(product_id: int, variant_id: int):
 
 # --- stock -------------------------------------------------------------------------------
 
-@bp.post("/products/<int:product_id>/stock")
+@bp.post("/products/<id:product_id>/stock")
 def adjust_stock(product_id: int):
     product = catalog_admin.get_product(product_id)
     origin = "list" if request.form.get("from") == "list" else "product"
@@ -408,7 +408,7 @@ def create_category():
     return _categories_page(422, new_form=form)
 
 
-@bp.post("/categories/<int:category_id>")
+@bp.post("/categories/<id:category_id>")
 def rename_category(category_id: int):
     form = CategoryForm(prefix=f"c{category_id}")
     if form.validate():
@@ -424,7 +424,7 @@ def rename_category(category_id: int):
     return _categories_page(422, bound={category_id: form})
 
 
-@bp.post("/categories/<int:category_id>/<any(up, down):direction>")
+@bp.post("/categories/<id:category_id>/<any(up, down):direction>")
 def move_category(category_id: int, direction: str):
     try:
         catalog_admin.move_category(category_id, direction)

@@ -134,7 +134,7 @@ def sign_out():
     return _done("phone")
 
 
-@bp.post("/my-orders/<int:number>/reorder")
+@bp.post("/my-orders/<id:number>/reorder")
 def reorder(number: int):
     phone = verified_phone()
     if phone is None:
