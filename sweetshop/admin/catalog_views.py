@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..formatting import format_quantity
 from ..htmx import is_htmx, render_page_or_block
+from ..images import CleanImage
 from ..integrations.cloudinary import MAX_BYTES
 from ..models import Category, Order, Unit
 from ..services import catalog_admin, stock
@@ -69,18 +70,18 @@ def _details(form: ProductForm) -> ProductDetails:
                           low_stock_threshold=form.low_stock_threshold.data or 0)
 
 
-def _read_photo(form: ProductForm) -> bytes | None:
-    """The uploaded photo's bytes (read at most 5 MB + 1), or None when none was chosen."""
+def _read_photo(form: ProductForm) -> CleanImage | None:
+    """The uploaded photo (read at most 5 MB + 1), decoded and re-encoded without its
+    metadata; None when none was chosen or it was refused (the message is on the field)."""
     upload = request.files.get(form.photo.name)
     if upload is None or not upload.filename:
         return None
     data = upload.stream.read(MAX_BYTES + 1)
     try:
-        catalog_admin.check_photo(data)
+        return catalog_admin.check_photo(data)
     except DomainError as error:
         form.photo.errors = [*form.photo.errors, error.message]
         return None
-    return data
 
 
 def _stock_form(product, bound: StockForm | None = None) -> StockForm:

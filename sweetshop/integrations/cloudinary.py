@@ -18,6 +18,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 from flask import Flask, abort, current_app, send_from_directory, url_for
 from markupsafe import Markup, escape
 
+from ..images import CleanImage
+
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -168,10 +170,14 @@ def _store_for_key(key: str):
     return None
 
 
-def store_image(data: bytes, ext: str) -> str:
-    """Keep the photo in the configured store and return its key. Raises ImageStoreError."""
+def store_image(photo: CleanImage) -> str:
+    """Keep the photo in the configured store and return its key. Raises ImageStoreError.
+    Only a CleanImage (decoded and re-encoded without metadata) is ever stored, on local
+    disk or at Cloudinary: never the bytes as uploaded."""
+    if not isinstance(photo, CleanImage):
+        raise TypeError("store_image takes a CleanImage (sweetshop.images.clean_image)")
     stores = _stores()
-    return stores.get("cloudinary", stores["local"]).store(data, ext)
+    return stores.get("cloudinary", stores["local"]).store(photo.data, photo.ext)
 
 
 def delete_image(key: str | None) -> None:
