@@ -17,6 +17,7 @@ from ..models import Category, Order, Unit
 from ..services import catalog_admin, stock
 from ..services.catalog_admin import PackDetails, ProductDetails
 from ..services.errors import DomainError, NotFound
+from ..url_converters import parse_id
 from . import actor, bp
 from .catalog_forms import (
     CategoryForm,
@@ -140,7 +141,7 @@ def _edit_url(product_id: int, anchor: str | None = None) -> str:
 @bp.get("/products")
 def list_products():
     search = request.args.get("q", "")[:80]
-    category_id = request.args.get("category", type=int)
+    category_id = parse_id(request.args.get("category"))  # not type=int: 2**40 is no id
     status = request.args.get("status", "all")
     if status not in catalog_admin.PRODUCT_STATUSES:
         status = "all"
