@@ -238,6 +238,21 @@ def test_an_order_number_typed_in_devanagari_digits_is_found(open_app, shop):
                                        ).status_code == 422
 
 
+def test_pincodes_and_codes_typed_in_devanagari_are_read_as_ascii(open_app):
+    from werkzeug.datastructures import MultiDict
+
+    from sweetshop.checkout.forms import CheckoutForm
+    from sweetshop.lookup.forms import CodeForm
+
+    with open_app.test_request_context(method="POST"):
+        checkout = CheckoutForm(formdata=MultiDict({"pincode": "५६००३८"}))
+        checkout.validate()
+        assert checkout.pincode.data == "560038" and not checkout.pincode.errors
+        code = CodeForm(formdata=MultiDict({"code": "४२ ०७ ९१"}))
+        assert code.validate() and code.code.data == "420791"
+        assert not CodeForm(formdata=MultiDict({"code": "42079²"})).validate()
+
+
 # Every query parameter a view reads as a number (grep request.args in sweetshop/).
 QUERY_NUMBERS = ["n", "page", "q", "category", "variant_id", "seen", "status"]
 
