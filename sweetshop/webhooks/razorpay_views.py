@@ -1,7 +1,8 @@
 """POST /webhooks/razorpay: verify, store, acknowledge; an RQ job does the rest.
 
 Razorpay wants a 2xx within 5 seconds and delivers at least once, in no particular order.
-So the view only checks the signature over the raw bytes, stores the event keyed by
+So the view only reads the body within its cap and checks the signature over those raw
+bytes, refuses a signed body that cannot be stored (webhook_bodies), stores the event keyed by
 x-razorpay-event-id (a repeat is acknowledged and ignored) and answers 200; the job
 (services.payments.process_webhook_event) applies it. If Redis is down the event is
 still stored and acknowledged, and the periodic sweeper processes it.
