@@ -163,6 +163,10 @@ def _stores() -> dict:
     return current_app.extensions["image_stores"]
 
 
+def local_store() -> LocalImageStore:
+    return _stores()["local"]
+
+
 def _store_for_key(key: str):
     for store in _stores().values():
         if key.startswith(store.prefix):

@@ -415,6 +415,31 @@ def set_product_photo(product_id: int, photo: CleanImage | bytes) -> Product:
     return product
 
 
+def clean_stored_photos() -> tuple[int, int]:
+    """Re-encode every photo kept on local disk before uploads were cleaned (they may carry
+    the owner's GPS position), under a new name, removing the old file. Returns (cleaned,
+    refused); a refused file is logged and left as it is. Commits per product. Meant to run
+    once after upgrading: running it again re-encodes again (harmless, slightly lossy).
+    Cloudinary photos are not touched: its resized deliveries carry no metadata."""
+    local = photos.local_store()
+    cleaned = refused = 0
+    rows = db.session.execute(select(Product.id, Product.image_key).where(
+        Product.image_key.startswith(local.prefix)).order_by(Product.id)).all()
+    db.session.rollback()
+    for product_id, key in rows:
+        path = local.path_for(key[len(local.prefix):])
+        if path is None or not path.is_file():
+            continue
+        try:
+            set_product_photo(product_id, path.read_bytes())
+            cleaned += 1
+        except DomainError as error:
+            log.warning("Photo %s of product %s left as it is: %s", key, product_id,
+                        error.message)
+            refused += 1
+    return cleaned, refused
+
+
 def _delete_quietly(key: str | None) -> None:
     try:
         photos.delete_image(key)

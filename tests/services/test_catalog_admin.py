@@ -223,3 +223,21 @@ def test_refused_category_names_change_nothing(ctx):
     with pytest.raises(InvalidInput):
         ca.create_category("   ")
     assert db.session.scalar(select(Category.id)) is None
+
+
+def test_photos_stored_before_cleaning_are_re_encoded_by_the_command(app, ctx, local_photos):
+    from PIL import Image
+
+    product = make_product()
+    local_photos.mkdir(parents=True)
+    old_name = "oldphoto1234.jpg"
+    (local_photos / old_name).write_bytes(photo_bytes("JPEG", gps=True))  # as stored before
+    product.image_key = f"local:{old_name}"
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["clean-photos"])
+    assert "1 photos re-encoded" in result.output, result.output
+    db.session.expire_all()
+    key = db.session.get(Product, product.id).image_key
+    assert key != f"local:{old_name}" and not (local_photos / old_name).exists()
+    stored = Image.open(local_photos / key.removeprefix("local:"))
+    assert not stored.getexif()
