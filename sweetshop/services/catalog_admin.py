@@ -420,7 +420,8 @@ def clean_stored_photos() -> tuple[int, int]:
     the owner's GPS position), under a new name, removing the old file. Returns (cleaned,
     refused); a refused file is logged and left as it is. Commits per product. Meant to run
     once after upgrading: running it again re-encodes again (harmless, slightly lossy).
-    Cloudinary photos are not touched: its resized deliveries carry no metadata."""
+    Photos already at Cloudinary are not touched: their originals there may still carry
+    metadata (upload them again from the product page to replace them)."""
     local = photos.local_store()
     cleaned = refused = 0
     rows = db.session.execute(select(Product.id, Product.image_key).where(
