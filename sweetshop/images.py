@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 MAX_PIXELS = 40_000_000  # ~40 megapixels: above any phone's camera (48 MP phones save 12 MP)
 PILLOW_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
 # Encoder settings: close to the eye to what the phone saved, a little smaller.
-SAVE_OPTIONS = {"jpg": {"quality": 85, "optimize": True, "progressive": True},
+# (Not progressive JPEG: it doubles the encoding time of a 12 MP photo for ~5% in size.)
+SAVE_OPTIONS = {"jpg": {"quality": 85, "optimize": True},
                 "png": {"optimize": False},
                 "webp": {"quality": 85, "method": 4}}
 _SRGB = ImageCms.createProfile("sRGB")
@@ -62,9 +63,12 @@ def clean_image(data: bytes, ext: str) -> CleanImage:
         image = _upright_srgb(image)
         if ext == "jpg" and image.mode not in ("L", "RGB"):
             image = image.convert("RGB")  # JPEG has no alpha or palette
+        keep = _transparency(image, ext)
+        # Pillow's encoders copy some of info unless told otherwise (PNG the ICC profile,
+        # JPEG the XMP): empty it, so only pixels are written.
+        image.info = {}
         out = io.BytesIO()
-        _without_metadata(image).save(out, PILLOW_FORMATS[ext], **SAVE_OPTIONS[ext],
-                                      **_transparency(image, ext))
+        image.save(out, PILLOW_FORMATS[ext], **SAVE_OPTIONS[ext], **keep)
     except Image.DecompressionBombError as error:
         raise ImageRefused("too_large", str(error)) from None
     except Exception as error:
@@ -78,7 +82,7 @@ def _has_alpha(image: Image.Image) -> bool:
 
 def _upright_srgb(image: Image.Image) -> Image.Image:
     """Turned as the camera meant (EXIF orientation), in a mode browsers show as sRGB."""
-    image = ImageOps.exif_transpose(image)
+    ImageOps.exif_transpose(image, in_place=True)  # no copy when already upright
     icc = image.info.get("icc_profile")
     target = "RGBA" if _has_alpha(image) else "RGB"
     if icc:
@@ -95,14 +99,6 @@ def _upright_srgb(image: Image.Image) -> Image.Image:
     if image.mode in ("1", "L", "P", "RGB", "RGBA"):
         return image
     return image.convert(target)  # CMYK, LA, 16-bit and other modes
-
-
-def _without_metadata(image: Image.Image) -> Image.Image:
-    """The same pixels with an empty info dict: Pillow's encoders copy some of it
-    (PNG takes the ICC profile, JPEG the XMP) unless told otherwise."""
-    clean = image.copy()
-    clean.info = {}
-    return clean
 
 
 def _transparency(image: Image.Image, ext: str) -> dict:
