@@ -9,6 +9,7 @@ from flask import Flask
 from . import rate_limits, static_files
 from .config import Config
 from .extensions import compress, csrf, db, migrate, redis_conn
+from .url_converters import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,6 +21,8 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
+    # Before any blueprint: their rules are compiled with the converters known then.
+    app.url_map.converters["id"] = IdConverter
     settings = Config()
     app.config.update(settings.as_dict())
     if config:

@@ -59,3 +59,10 @@ def register_cli(app: Flask) -> None:
             click.echo(run_once())
         else:
             run_forever()
+
+    @app.cli.command("clean-photos")
+    def clean_photos_command():
+        """Re-encode photos stored on local disk before uploads were cleaned (drops EXIF/GPS)."""
+        from .services.catalog_admin import clean_stored_photos
+        cleaned, refused = clean_stored_photos()
+        click.echo(f"{cleaned} photos re-encoded without metadata, {refused} left as they were.")

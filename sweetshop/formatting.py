@@ -34,6 +34,21 @@ def format_rupees(paise: int | None) -> str:
     return f"{text}.{rest:02d}" if rest else text
 
 
+def parse_whole_number(text: str | None, max_digits: int = 9) -> int | None:
+    """A typed whole number -> int; None when it is not one. Digits of any script people
+    type on Indian phones count ('१०४२' -> 1042, as phonenumbers reads them); superscripts
+    and other look-alikes ('²', '①') do not: str.isdigit() takes those, int() does not."""
+    text = (text or "").strip()
+    if not text or len(text) > max_digits or not text.isdecimal():
+        return None
+    return int(text)
+
+
+def ascii_digits(text: str) -> str:
+    """'९८७६५' -> '98765': decimal digits of any script as ASCII, other characters kept."""
+    return "".join(str(int(c)) if c.isdecimal() else c for c in text)
+
+
 _TYPED_RUPEES = re.compile(r"^(\d{1,9})(?:\.(\d{1,2}))?$")
 
 

@@ -8,9 +8,12 @@ It checks the request signature with the real algorithm and a secret made up her
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import struct
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -21,6 +24,61 @@ import pytest
 from sweetshop.integrations import cloudinary as photos
 
 CLOUD, API_KEY, API_SECRET = "mithai-test", "123456789012345", "made-up-secret-for-tests"
+
+# Where the test photos were "taken": the kind of position a phone writes into EXIF.
+GPS_LATITUDE, GPS_LONGITUDE = (12.0, 58.0, 44.52), (77.0, 35.0, 12.34)
+CAMERA = "MadeUpPhone 12"
+
+
+def photo_bytes(fmt: str = "JPEG", size: tuple[int, int] = (64, 48), *, gps: bool = False,
+                icc: bytes | None = None, mode: str = "RGB", orientation: int | None = None,
+                color=(200, 120, 40)) -> bytes:
+    """A real, small photo made by Pillow: JPEG/PNG/WEBP, with GPS EXIF (and the camera's
+    name) when gps=True, an ICC profile, and an EXIF orientation if asked."""
+    from PIL import Image
+
+    image = Image.new(mode, size, color if mode != "L" else 128)
+    for x in range(min(size[0], 16)):  # a few distinct pixels, so orientation is visible
+        image.putpixel((x, 0), (0, 0, 255) if mode == "RGB" else 0)
+    options = {}
+    if gps or orientation:
+        exif = Image.Exif()
+        if gps:
+            exif[0x010F] = "MadeUp"  # Make
+            exif[0x0110] = CAMERA    # Model
+            exif.get_ifd(0x8825).update({1: "N", 2: GPS_LATITUDE, 3: "E", 4: GPS_LONGITUDE})
+        if orientation:
+            exif[0x0112] = orientation
+        options["exif"] = exif.tobytes()
+    if icc is not None:
+        options["icc_profile"] = icc
+    out = io.BytesIO()
+    image.save(out, fmt, **options)
+    return out.getvalue()
+
+
+def srgb_icc() -> bytes:
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def bomb_png(width: int = 65535, height: int = 65535) -> bytes:
+    """A valid PNG header for width × height pixels in a few KB: the IDAT is a short run of
+    zlib-compressed zeros (a 'decompression bomb'). Never fully decodable in a test."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    rows = zlib.compress(b"\x00" * 4096, 9)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) \
+        + chunk(b"IEND", b"")
+
+
+def truncated(data: bytes, keep: float = 0.6) -> bytes:
+    """The first part of a real photo, as an interrupted upload leaves it."""
+    return data[: int(len(data) * keep)]
 UNSIGNED = {"file", "api_key", "signature", "resource_type", "cloud_name"}
 
 

@@ -21,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..formatting import parse_rupees, rupees_text
+from ..formatting import parse_rupees, parse_whole_number, rupees_text
 from ..models import Unit
 from ..services.stock import ADJUST_REASONS
 
@@ -57,10 +57,9 @@ class WholeNumberField(IntegerField):
         if not text:
             self.data = None
             return
-        if not text.isdigit() or len(text) > 9:
-            self.data = None
+        self.data = parse_whole_number(text)
+        if self.data is None:
             raise ValueError("Please give a whole number, like 250.")
-        self.data = int(text)
 
 
 class PackFields:

@@ -11,12 +11,14 @@ from sqlalchemy import select
 from ..extensions import db
 from ..formatting import format_quantity
 from ..htmx import is_htmx, render_page_or_block
+from ..images import CleanImage
 from ..integrations.cloudinary import MAX_BYTES
 from ..models import Category, Order, Unit
 from ..safe_redirect import safe_next_path
 from ..services import catalog_admin, stock
 from ..services.catalog_admin import PackDetails, ProductDetails
 from ..services.errors import DomainError, NotFound
+from ..url_converters import parse_id
 from . import actor, bp
 from .catalog_forms import (
     CategoryForm,
@@ -67,18 +69,18 @@ def _details(form: ProductForm) -> ProductDetails:
                           low_stock_threshold=form.low_stock_threshold.data or 0)
 
 
-def _read_photo(form: ProductForm) -> bytes | None:
-    """The uploaded photo's bytes (read at most 5 MB + 1), or None when none was chosen."""
+def _read_photo(form: ProductForm) -> CleanImage | None:
+    """The uploaded photo (read at most 5 MB + 1), decoded and re-encoded without its
+    metadata; None when none was chosen or it was refused (the message is on the field)."""
     upload = request.files.get(form.photo.name)
     if upload is None or not upload.filename:
         return None
     data = upload.stream.read(MAX_BYTES + 1)
     try:
-        catalog_admin.check_photo(data)
+        return catalog_admin.check_photo(data)
     except DomainError as error:
         form.photo.errors = [*form.photo.errors, error.message]
         return None
-    return data
 
 
 def _stock_form(product, bound: StockForm | None = None) -> StockForm:
@@ -137,7 +139,7 @@ def _edit_url(product_id: int, anchor: str | None = None) -> str:
 @bp.get("/products")
 def list_products():
     search = request.args.get("q", "")[:80]
-    category_id = request.args.get("category", type=int)
+    category_id = parse_id(request.args.get("category"))  # not type=int: 2**40 is no id
     status = request.args.get("status", "all")
     if status not in catalog_admin.PRODUCT_STATUSES:
         status = "all"
@@ -205,13 +207,13 @@ def create_product():
     return render_template(NEW, form=form), 422
 
 
-@bp.get("/products/<int:product_id>")
+@bp.get("/products/<id:product_id>")
 def edit_product(product_id: int):
     product = catalog_admin.get_product(product_id)
     return render_template(EDIT, **_edit_context(product))
 
 
-@bp.post("/products/<int:product_id>")
+@bp.post("/products/<id:product_id>")
 def update_product(product_id: int):
     product = catalog_admin.get_product(product_id)
     form = ProductForm(prefix="")
@@ -251,7 +253,7 @@ def _packs_response(product_id: int, status: int = 200, message: str | None = No
     return render_template(EDIT, **context), status
 
 
-@bp.post("/products/<int:product_id>/packs")
+@bp.post("/products/<id:product_id>/packs")
 def add_pack(product_id: int):
     catalog_admin.get_product(product_id)
     form = PackForm(prefix="new")
@@ -266,7 +268,7 @@ def add_pack(product_id: int):
     return _packs_response(product_id, 422, new_pack=form)
 
 
-@bp.post("/products/<int:product_id>/packs/<int:variant_id>")
+@bp.post("/products/<id:product_id>/packs/<id:variant_id>")
 def update_pack(product_id: int, variant_id: int):
     form = PackForm(prefix=f"p{variant_id}")
     if form.validate():
@@ -291,28 +293,28 @@ def _pack_action(product_id: int, variant_id: int, action, message: str):
     return _packs_response(product_id, message=message)
 
 
-@bp.post("/products/<int:product_id>/packs/<int:variant_id>/<any(up, down):direction>")
+@bp.post("/products/<id:product_id>/packs/<id:variant_id>/<any(up, down):direction>")
 def move_pack(product_id: int, variant_id: int, direction: str):
     return _pack_action(product_id, variant_id,
                         lambda: catalog_admin.move_pack(product_id, variant_id, direction),
                         f"Moved the pack {direction}.")
 
 
-@bp.post("/products/<int:product_id>/packs/<int:variant_id>/hide")
+@bp.post("/products/<id:product_id>/packs/<id:variant_id>/hide")
 def hide_pack(product_id: int, variant_id: int):
     return _pack_action(product_id, variant_id,
                         lambda: catalog_admin.set_pack_active(product_id, variant_id, False),
                         "The pack is hidden from customers.")
 
 
-@bp.post("/products/<int:product_id>/packs/<int:variant_id>/show")
+@bp.post("/products/<id:product_id>/packs/<id:variant_id>/show")
 def show_pack(product_id: int, variant_id: int):
     return _pack_action(product_id, variant_id,
                         lambda: catalog_admin.set_pack_active(product_id, variant_id, True),
                         "The pack is on sale again.")
 
 
-@bp.post("/products/<int:product_id>/packs/<int:variant_id>/default")
+@bp.post("/products/<id:product_id>/packs/<id:variant_id>/default")
 def make_default_pack(product_id: int, variant_id: int):
     return _pack_action(product_id, variant_id,
                         lambda: catalog_admin.make_default_pack(product_id, variant_id),
@@ -321,7 +323,7 @@ def make_default_pack(product_id: int, variant_id: int):
 
 # --- stock -------------------------------------------------------------------------------
 
-@bp.post("/products/<int:product_id>/stock")
+@bp.post("/products/<id:product_id>/stock")
 def adjust_stock(product_id: int):
     product = catalog_admin.get_product(product_id)
     origin = "list" if request.form.get("from") == "list" else "product"
@@ -406,7 +408,7 @@ def create_category():
     return _categories_page(422, new_form=form)
 
 
-@bp.post("/categories/<int:category_id>")
+@bp.post("/categories/<id:category_id>")
 def rename_category(category_id: int):
     form = CategoryForm(prefix=f"c{category_id}")
     if form.validate():
@@ -422,7 +424,7 @@ def rename_category(category_id: int):
     return _categories_page(422, bound={category_id: form})
 
 
-@bp.post("/categories/<int:category_id>/<any(up, down):direction>")
+@bp.post("/categories/<id:category_id>/<any(up, down):direction>")
 def move_category(category_id: int, direction: str):
     try:
         catalog_admin.move_category(category_id, direction)

@@ -8,7 +8,7 @@ from ..services import notifications
 from . import actor, bp
 
 
-@bp.post("/messages/<int:notification_id>/resend")
+@bp.post("/messages/<id:notification_id>/resend")
 def resend_message(notification_id: int):
     copy = notifications.resend(notification_id, actor())
     order_id = copy.order_id

@@ -52,12 +52,12 @@ def _render_order(order, form=None, status=200, error=None, message=None,
     )
 
 
-@bp.get("/orders/<int:order_id>")
+@bp.get("/orders/<id:order_id>")
 def show_order(order_id: int):
     return _render_order(orders_service.get_order(order_id))
 
 
-@bp.post("/orders/<int:order_id>/status")
+@bp.post("/orders/<id:order_id>/status")
 def change_order_status(order_id: int):
     form = StatusChangeForm()
     if not form.validate():

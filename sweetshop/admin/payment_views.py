@@ -19,7 +19,7 @@ def payment_panel_helper():
     return {"payment_panel": payments_service.payment_panel}
 
 
-@bp.post("/orders/<int:order_id>/refund")
+@bp.post("/orders/<id:order_id>/refund")
 def refund_order(order_id: int):
     amount = parse_rupees(request.form.get("amount"))
     if amount is None or amount <= 0:

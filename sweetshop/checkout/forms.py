@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
-from ..form_filters import one_line, strip
+from ..form_filters import ascii_digits, one_line, strip
 from ..phones import normalise_phone
 
 ONLINE_LABEL = "Pay online (UPI, cards, netbanking)"
@@ -21,7 +21,7 @@ class CheckoutForm(FlaskForm):
         DataRequired("Please give the address to deliver to."),
         Length(min=10, max=500, message="Please give the full address (10 to 500 characters)."),
     ])
-    pincode = StringField("Pincode", filters=[strip], validators=[
+    pincode = StringField("Pincode", filters=[strip, ascii_digits], validators=[
         DataRequired("Please give the 6-digit pincode."),
         Regexp(r"^[1-9][0-9]{5}$", message="A pincode has 6 digits, e.g. 560001."),
     ])

@@ -18,6 +18,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 from flask import Flask, abort, current_app, send_from_directory, url_for
 from markupsafe import Markup, escape
 
+from ..images import CleanImage
+
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -161,6 +163,10 @@ def _stores() -> dict:
     return current_app.extensions["image_stores"]
 
 
+def local_store() -> LocalImageStore:
+    return _stores()["local"]
+
+
 def _store_for_key(key: str):
     for store in _stores().values():
         if key.startswith(store.prefix):
@@ -168,10 +174,14 @@ def _store_for_key(key: str):
     return None
 
 
-def store_image(data: bytes, ext: str) -> str:
-    """Keep the photo in the configured store and return its key. Raises ImageStoreError."""
+def store_image(photo: CleanImage) -> str:
+    """Keep the photo in the configured store and return its key. Raises ImageStoreError.
+    Only a CleanImage (decoded and re-encoded without metadata) is ever stored, on local
+    disk or at Cloudinary: never the bytes as uploaded."""
+    if not isinstance(photo, CleanImage):
+        raise TypeError("store_image takes a CleanImage (sweetshop.images.clean_image)")
     stores = _stores()
-    return stores.get("cloudinary", stores["local"]).store(data, ext)
+    return stores.get("cloudinary", stores["local"]).store(photo.data, photo.ext)
 
 
 def delete_image(key: str | None) -> None:

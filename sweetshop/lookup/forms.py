@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
-from ..form_filters import no_spaces, strip
+from ..form_filters import ascii_digits, no_spaces, strip
 from ..phones import normalise_phone
 from ..services.order_lookup import parse_order_number
 
@@ -31,7 +31,7 @@ class PhoneForm(FlaskForm):
 
 
 class CodeForm(FlaskForm):
-    code = StringField("Code", filters=[no_spaces],
+    code = StringField("Code", filters=[no_spaces, ascii_digits],
                        description="The 6 digits in the message we sent.", validators=[
         DataRequired("Please enter the code from the message."),
         Regexp(r"^[0-9]{6}$", message="The code has 6 digits."),

@@ -165,7 +165,7 @@ def render_refused_tracking(refusal: str):
                                 form=TrackForm(), error=refusal)
 
 
-@bp.post("/my-orders/<int:number>/reorder")
+@bp.post("/my-orders/<id:number>/reorder")
 def reorder(number: int):
     phone = verified_phone()
     if phone is None:

@@ -116,7 +116,7 @@ class WebhookEvent(db.Model):
     # x-razorpay-event-id: Razorpay delivers at least once; this makes a repeat a no-op.
     event_id: Mapped[str] = mapped_column(String(64), unique=True)
     event_type: Mapped[str] = mapped_column(String(60))
-    body: Mapped[str] = mapped_column(Text)        # the raw body, exactly as signed
+    body: Mapped[str] = mapped_column(Text)        # as signed (NUL dropped: webhook_bodies)
     signature: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

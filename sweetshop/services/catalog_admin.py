@@ -16,7 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import images
 from ..extensions import db
+from ..images import CleanImage
 from ..integrations import cloudinary as photos
 from ..models import Category, Product, Unit, Variant
 from .errors import DomainError, InvalidInput, NotFound
@@ -353,8 +355,16 @@ def make_default_pack(product_id: int, variant_id: int) -> Variant:
 
 # --- photos ------------------------------------------------------------------------------
 
-def check_photo(data: bytes) -> str:
-    """The photo's type ('jpg', 'png', 'webp') judged by its content, or InvalidInput."""
+PHOTO_TOO_LARGE = ("That photo is too large: at most {megapixels} megapixels (for example "
+                   "7,000 × 5,700). Please make it smaller or choose another.")
+PHOTO_UNREADABLE = ("That photo could not be read: the file may be damaged or incomplete. "
+                    "Please choose another.")
+
+
+def check_photo(data: bytes) -> CleanImage:
+    """The photo decoded and re-encoded without metadata (EXIF/GPS, profiles), or
+    InvalidInput (field 'photo'): over 5 MB, not a JPEG/PNG/WebP by its content, more
+    than ~40 megapixels, or not decodable. Nothing is ever stored byte for byte."""
     if len(data) > photos.MAX_BYTES:
         raise InvalidInput("That photo is larger than 5 MB. Please choose a smaller one.",
                            field="photo")
@@ -362,22 +372,31 @@ def check_photo(data: bytes) -> str:
     if kind is None:
         raise InvalidInput("That file is not a JPEG, PNG or WebP photo. Please choose a photo.",
                            field="photo")
-    return kind
+    try:
+        return images.clean_image(data, kind)
+    except images.ImageRefused as refused:
+        log.info("Photo refused: %s", refused)
+        if refused.reason == "too_large":
+            raise InvalidInput(PHOTO_TOO_LARGE.format(
+                megapixels=images.MAX_PIXELS // 1_000_000), field="photo") from None
+        raise InvalidInput(PHOTO_UNREADABLE, field="photo") from None
 
 
-def set_product_photo(product_id: int, data: bytes) -> Product:
+def set_product_photo(product_id: int, photo: CleanImage | bytes) -> Product:
     """Store a new photo and point the product at it, then remove the old one. Commits.
 
-    The upload happens before the row is locked (it may take seconds). If saving the key
-    fails, the new upload is removed again; if removing the old photo fails, it is logged:
-    an orphaned file is better than a product without its photo.
+    `photo` is what check_photo returned (raw bytes are checked here). The upload happens
+    before the row is locked (it may take seconds). If saving the key fails, the new
+    upload is removed again; if removing the old photo fails, it is logged: an orphaned
+    file is better than a product without its photo.
     """
-    kind = check_photo(data)
+    if not isinstance(photo, CleanImage):
+        photo = check_photo(photo)
     if db.session.get(Product, product_id) is None:
         raise NotFound("We could not find that sweet.")
     db.session.rollback()  # no transaction held open during the upload
     try:
-        key = photos.store_image(data, kind)
+        key = photos.store_image(photo)
     except photos.ImageStoreError:
         log.exception("Photo upload failed for product %s", product_id)
         raise PhotoNotSaved("The photo could not be uploaded just now. Please try again.",
@@ -394,6 +413,32 @@ def set_product_photo(product_id: int, data: bytes) -> Product:
         raise
     _delete_quietly(old_key)
     return product
+
+
+def clean_stored_photos() -> tuple[int, int]:
+    """Re-encode every photo kept on local disk before uploads were cleaned (they may carry
+    the owner's GPS position), under a new name, removing the old file. Returns (cleaned,
+    refused); a refused file is logged and left as it is. Commits per product. Meant to run
+    once after upgrading: running it again re-encodes again (harmless, slightly lossy).
+    Photos already at Cloudinary are not touched: their originals there may still carry
+    metadata (upload them again from the product page to replace them)."""
+    local = photos.local_store()
+    cleaned = refused = 0
+    rows = db.session.execute(select(Product.id, Product.image_key).where(
+        Product.image_key.startswith(local.prefix)).order_by(Product.id)).all()
+    db.session.rollback()
+    for product_id, key in rows:
+        path = local.path_for(key[len(local.prefix):])
+        if path is None or not path.is_file():
+            continue
+        try:
+            set_product_photo(product_id, path.read_bytes())
+            cleaned += 1
+        except DomainError as error:
+            log.warning("Photo %s of product %s left as it is: %s", key, product_id,
+                        error.message)
+            refused += 1
+    return cleaned, refused
 
 
 def _delete_quietly(key: str | None) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..formatting import format_quantity
+from ..formatting import format_quantity, parse_whole_number
 from ..models import Cart, CartLine, LookupSession, Order, OrderStatus, Product, Variant, utcnow
 from ..phones import normalise_phone
 from . import cart as cart_service
@@ -90,10 +90,7 @@ def orders_for_phone(phone: str) -> list[Order]:
 
 
 def parse_order_number(raw) -> int | None:
-    text = str(raw or "").strip().lstrip("#").strip()
-    if not text.isdigit() or len(text) > 9:
-        return None
-    return int(text)
+    return parse_whole_number(str(raw or "").strip().lstrip("#"))
 
 
 def find_order_by_number_and_phone(number, phone, address: str) -> Order:

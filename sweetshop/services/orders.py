@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..formatting import KOLKATA
+from ..formatting import KOLKATA, ascii_digits
 from ..models import Order, OrderStatus, OrderStatusChange, Product
 from ..phones import normalise_phone
 from .errors import InvalidInput, InvalidTransition, NotFound
@@ -175,8 +175,8 @@ def _search_condition(q: str):
     phone = normalise_phone(q)
     if phone:
         conditions.append(Order.phone == phone)
-    digits = re.sub(r"[\s().+-]", "", q)
-    if digits.isdigit() and len(digits) >= 5:
+    digits = ascii_digits(re.sub(r"[\s().+-]", "", q))
+    if re.fullmatch(r"[0-9]{5,15}", digits):
         # Part of a number ("43210", "98765 43") matches anywhere in the stored E.164.
         conditions.append(Order.phone.contains(digits, autoescape=True))
     return or_(*conditions)

@@ -4,7 +4,7 @@ import re
 from sqlalchemy.dialects.postgresql import insert
 
 from ..extensions import db
-from ..formatting import format_rupees
+from ..formatting import ascii_digits, format_rupees
 from ..models import ShopSettings
 from ..phones import normalise_phone
 from .errors import InvalidInput
@@ -28,7 +28,7 @@ def get_settings() -> ShopSettings:
 # of the finger (an extra zero or two) and keeps every sum far inside a 32-bit integer.
 MAX_AMOUNT_PAISE = 10_00_000 * 100
 MAX_PINCODES = 2000
-PINCODE = re.compile(r"^[1-9]\d{5}$")
+PINCODE = re.compile(r"^[1-9][0-9]{5}$")
 AMOUNT_FIELDS = {
     "delivery_fee_paise": "The delivery fee",
     "free_delivery_above_paise": "The free delivery amount",
@@ -42,7 +42,7 @@ def parse_pincodes(text: str | None) -> list[str]:
 
     Raises InvalidInput naming every entry that is not a 6-digit pincode.
     """
-    entries = [e for e in re.split(r"[\s,;]+", text or "") if e]
+    entries = [ascii_digits(e) for e in re.split(r"[\s,;]+", text or "") if e]
     bad = [e for e in dict.fromkeys(entries) if not PINCODE.match(e)]
     if bad:
         shown = ", ".join(bad[:10]) + (f" and {len(bad) - 10} more" if len(bad) > 10 else "")

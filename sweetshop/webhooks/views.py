@@ -3,13 +3,17 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, request
 
+from .. import webhook_bodies
 from ..extensions import csrf
 from ..integrations import twilio as twilio_adapter
 from ..phones import normalise_phone
 from ..services import notifications, order_lookup_replies
+from ..url_converters import parse_id
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 csrf.exempt(bp)
+
+MAX_TWILIO_BODY = 64 * 1024  # a status callback or an incoming message is well under 4 KB
 
 
 def _public_url() -> str:
@@ -19,6 +23,7 @@ def _public_url() -> str:
 
 
 def _require_twilio_signature() -> None:
+    webhook_bodies.read_form(MAX_TWILIO_BODY)  # bounded before anything else reads it
     signature = request.headers.get("X-Twilio-Signature", "")
     if not twilio_adapter.validate_request(_public_url(), request.form, signature):
         abort(403)
@@ -27,15 +32,12 @@ def _require_twilio_signature() -> None:
 @bp.post("/twilio/status")
 def twilio_status():
     _require_twilio_signature()
-    sid = request.form.get("MessageSid", "")[:64]
-    status = request.form.get("MessageStatus", "")[:20]
-    try:
-        notification_id = int(request.args.get("n", ""))
-    except ValueError:
-        notification_id = None
+    sid = webhook_bodies.form_text("MessageSid", 64)
+    status = webhook_bodies.form_text("MessageStatus", 20)
+    error_code = webhook_bodies.form_text("ErrorCode", 20) or None
+    notification_id = parse_id(request.args.get("n", ""))  # our row id, as in the URL we gave
     if sid:
-        notifications.record_status(sid, status, request.form.get("ErrorCode"),
-                                    notification_id)
+        notifications.record_status(sid, status, error_code, notification_id)
     return "", 204
 
 
@@ -43,7 +45,7 @@ def twilio_status():
 def twilio_whatsapp():
     """A customer wrote to us on WhatsApp: reply with their latest order's status."""
     _require_twilio_signature()
-    sender = request.form.get("From", "").removeprefix("whatsapp:")
+    sender = webhook_bodies.form_text("From", 40).removeprefix("whatsapp:")
     phone = normalise_phone(sender)
     if phone is None:
         text = order_lookup_replies.unknown_number_reply()

@@ -13,13 +13,14 @@ from sweetshop.extensions import db
 from sweetshop.models import AdminSession, LoginAttempt, utcnow
 from sweetshop.services import admin_auth
 from sweetshop.services.errors import DomainError
+from sweetshop.url_converters import IdConverter
 from tests.admin.helpers import OWNER_EMAIL, OWNER_PASSWORD, sign_in, token_from
 
 # --- every admin URL is closed to anyone not signed in --------------------------------------
 
 def _sample(converter):
     """A value the URL rule accepts: 1 for numbers, "x" for text, a listed value for any()."""
-    if isinstance(converter, IntegerConverter):
+    if isinstance(converter, (IntegerConverter, IdConverter)):
         return 1
     if isinstance(converter, AnyConverter):
         return sorted(converter.items)[0]

@@ -11,10 +11,16 @@ from sweetshop.extensions import db
 from sweetshop.models import Category, Product, StockMovement, Unit
 from tests.admin.helpers import post_form, token_from
 from tests.factories import make_product
-from tests.photo_fixtures import local_photos  # noqa: F401  (fixture)
+from tests.photo_fixtures import (  # noqa: F401  (fixture)
+    CAMERA,
+    bomb_png,
+    local_photos,
+    photo_bytes,
+    truncated,
+)
 
 HX = {"HX-Request": "true"}
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 500
+JPEG = photo_bytes("JPEG")
 SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 
 
@@ -150,8 +156,8 @@ def test_photo_upload_by_content_size_and_replacement(owner_client, in_db, sweet
     assert upload(JPEG, "kaju.jpg").status_code == 303
     first = product(in_db, sweet["id"])["image_key"].removeprefix("local:")
     served = owner_client.get(f"/media/{first}")
-    assert served.status_code == 200 and served.data == JPEG
-    assert upload(JPEG + b"new", "kaju2.jpg").status_code == 303
+    assert served.status_code == 200 and served.data.startswith(b"\xff\xd8\xff")
+    assert upload(photo_bytes("WEBP"), "kaju2.webp").status_code == 303
     second = product(in_db, sweet["id"])["image_key"].removeprefix("local:")
     assert second != first and not (local_photos / first).exists()
     assert owner_client.get(f"/media/{first}").status_code == 404
@@ -311,3 +317,46 @@ def _category(name: str) -> int:
     db.session.add(category)
     db.session.commit()
     return category.id
+
+
+def test_a_photo_is_served_without_the_gps_position_it_was_uploaded_with(
+        owner_client, in_db, sweet, local_photos):
+    from PIL import Image
+
+    path = f"/admin/products/{sweet['id']}"
+    original = photo_bytes("JPEG", size=(320, 240), gps=True)
+    assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825)  # GPS is in there
+    form = {"name": "Kaju Katli", "category_id": sweet["category_id"], "unit": "g",
+            "active": "y", "low_stock_threshold": "0", "csrf_token": token_from(owner_client, path),
+            "photo": (io.BytesIO(original), "IMG_2041.jpg")}
+    assert owner_client.post(path, data=form, content_type="multipart/form-data"
+                             ).status_code == 303
+    name = product(in_db, sweet["id"])["image_key"].removeprefix("local:")
+    served = owner_client.get(f"/media/{name}").data
+    image = Image.open(io.BytesIO(served))
+    assert image.format == "JPEG" and image.size == (320, 240)
+    assert not image.getexif() and "icc_profile" not in image.info and "xmp" not in image.info
+    assert b"Exif" not in served and CAMERA.encode() not in served
+
+
+@pytest.mark.parametrize("data, name, message", [
+    (bomb_png(), "bomb.png", "too large: at most 40 megapixels"),        # 65535 × 65535
+    (bomb_png(8000, 6000), "48mp.png", "too large: at most 40 megapixels"),
+    (truncated(photo_bytes("JPEG", size=(640, 480))), "cut.jpg", "could not be read"),
+    (truncated(photo_bytes("PNG", size=(640, 480))), "cut.png", "could not be read"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "fake.png", "could not be read"),
+], ids=["bomb-65535", "48-megapixels", "truncated-jpeg", "truncated-png", "png-magic-only"])
+def test_photos_that_are_too_large_or_do_not_decode_are_refused_at_the_field(
+        owner_client, in_db, sweet, local_photos, data, name, message):
+    path = f"/admin/products/{sweet['id']}"
+    form = {"name": "Kaju Katli", "category_id": sweet["category_id"], "unit": "g",
+            "active": "y", "low_stock_threshold": "0", "csrf_token": token_from(owner_client, path),
+            "photo": (io.BytesIO(data), name)}
+    response = owner_client.post(path, data=form, content_type="multipart/form-data")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    # beside the photo field, tied to it for screen readers
+    assert re.search(r'<p class="field-error" id="photo-error">[^<]*' + re.escape(message), html)
+    assert 'aria-invalid="true"' in html.split('id="photo-error"')[0].rsplit("<input", 1)[1]
+    assert product(in_db, sweet["id"])["image_key"] is None
+    assert not local_photos.exists() or list(local_photos.iterdir()) == []

@@ -11,9 +11,16 @@ from sweetshop.models import Product
 from sweetshop.services import catalog_admin
 from sweetshop.services.catalog_admin import PhotoNotSaved
 from tests.factories import make_product
-from tests.photo_fixtures import API_KEY, CLOUD, fake_cloudinary, local_photos  # noqa: F401
+from tests.photo_fixtures import (  # noqa: F401  (fixtures)
+    API_KEY,
+    CAMERA,
+    CLOUD,
+    fake_cloudinary,
+    local_photos,
+    photo_bytes,
+)
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 300
+JPEG = photo_bytes("JPEG", gps=True)
 
 
 def test_cloudinary_url_is_read_like_the_sdk_reads_it():
@@ -31,11 +38,13 @@ def test_upload_goes_through_the_sdk_signed_and_replacing_deletes_the_old(ctx, f
     key = db.session.get(Product, product.id).image_key
     assert key == "cld:sweetshop/products/photo1"
     action, params, file = fake_cloudinary.uploads[0]
-    assert file == JPEG
+    # Cloudinary gets the photo re-encoded, without the phone's EXIF (GPS, camera).
+    assert file.startswith(b"\xff\xd8\xff") and file != JPEG
+    assert CAMERA.encode() not in file and b"Exif" not in file
     assert params["api_key"] == API_KEY and params["folder"] == "sweetshop/products"
     assert "timestamp" in params and params["signature"]
 
-    catalog_admin.set_product_photo(product.id, JPEG + b"2")
+    catalog_admin.set_product_photo(product.id, photo_bytes("PNG"))
     assert db.session.get(Product, product.id).image_key == "cld:sweetshop/products/photo2"
     assert fake_cloudinary.destroyed == ["sweetshop/products/photo1"]
 
@@ -76,10 +85,13 @@ def test_storefront_images_are_responsive_lazy_and_sized(app, ctx, fake_cloudina
 
 def test_local_photos_are_served_with_long_cache_and_no_traversal(app, client, local_photos):
     with app.app_context():
-        key = photos.store_image(JPEG, "jpg")
+        photo = catalog_admin.check_photo(JPEG)
+        key = photos.store_image(photo)
+        with pytest.raises(TypeError):  # never the bytes as uploaded
+            photos.store_image(JPEG)
     name = key.removeprefix("local:")
     response = client.get(f"/media/{name}")
-    assert response.status_code == 200 and response.data == JPEG
+    assert response.status_code == 200 and response.data == photo.data
     assert response.mimetype == "image/jpeg"
     assert "max-age=31536000" in response.headers["Cache-Control"]
     for bad in ("../../wsgi.py", "..%2F..%2Fwsgi.py", ".hidden.jpg", "x.svg", "nothere1234.jpg"):

@@ -205,3 +205,34 @@ def test_refund_webhooks_update_the_refund(ctx, client, fake_razorpay):
     assert db.session.get(Order, order.id).payment_status is PaymentStatus.PARTLY_REFUNDED
     kinds = [n.kind for n in db.session.scalars(select(Notification))]
     assert kinds.count("refund_done") == 1
+
+
+def test_a_signed_event_with_nul_in_a_string_is_applied_once_without_it(ctx, client,
+                                                                         fake_razorpay):
+    # Before: stored as sent, then every try of the job failed with PostgreSQL's DataError
+    # (text cannot hold NUL) and the sweeper retried it again and again.
+    order, payment, _ = place_online_order()
+    body = sample("payment.failed__upi.json", order_id=payment.razorpay_order_id,
+                  payment_id=rzp_id("pay"), amount=order.total_paise)
+    body = body.replace(b'"Payment failed"', b'"Payment\\u0000 failed"')
+    assert b"\\u0000" in body
+    assert deliver(client, body, "evt_nul").status_code == 200
+    run_jobs()
+    db.session.expire_all()
+    event = db.session.scalars(select(WebhookEvent)).one()
+    assert event.processed_at is not None and event.tries == 1 and event.error == ""
+    assert "\\u0000" not in event.body and "Payment failed" in event.body
+    attempt = db.session.scalars(select(PaymentAttempt)).one()
+    assert "\x00" not in attempt.error
+    assert db.session.get(Order, order.id).payment_status is PaymentStatus.FAILED
+
+
+@pytest.mark.parametrize("body", [
+    b'{"event": "payment.captured", "payload": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    b'{"event": "payment.captured", "payload": {"payment": {"entity": {"id": "p\x00"}}}}',
+    b'["not", "an", "object"]',
+], ids=["nested-5000-deep", "raw-nul-byte", "not-an-object"])
+def test_a_signed_body_we_cannot_use_is_refused_with_400_and_not_stored(ctx, client,
+                                                                       fake_razorpay, body):
+    assert deliver(client, body, "evt_unusable").status_code == 400
+    assert db.session.scalars(select(WebhookEvent)).all() == []

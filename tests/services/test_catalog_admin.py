@@ -1,6 +1,8 @@
 """The owner's catalogue rules: slugs, packs and their default, categories, photos."""
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import select
 
@@ -10,9 +12,15 @@ from sweetshop.services import catalog_admin as ca
 from sweetshop.services.catalog_admin import PackDetails, ProductDetails
 from sweetshop.services.errors import DomainError, InvalidInput, NotFound
 from tests.factories import make_product, variant_named
-from tests.photo_fixtures import local_photos  # noqa: F401  (fixture)
+from tests.photo_fixtures import (  # noqa: F401  (fixture)
+    bomb_png,
+    local_photos,
+    photo_bytes,
+    srgb_icc,
+    truncated,
+)
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200
+JPEG = photo_bytes("JPEG")
 
 
 def details(category_id, **overrides) -> ProductDetails:
@@ -152,9 +160,11 @@ def test_product_list_filters(ctx):
 
 
 def test_photo_is_judged_by_content_and_size():
-    assert ca.check_photo(JPEG) == "jpg"
-    assert ca.check_photo(b"\x89PNG\r\n\x1a\n" + b"\x00" * 50) == "png"
-    assert ca.check_photo(b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 50) == "webp"
+    assert ca.check_photo(JPEG).ext == "jpg"
+    assert ca.check_photo(photo_bytes("PNG")).ext == "png"
+    assert ca.check_photo(photo_bytes("WEBP")).ext == "webp"
+    with pytest.raises(InvalidInput, match="could not be read"):  # the magic bytes alone
+        ca.check_photo(b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 50)
     with pytest.raises(InvalidInput, match="not a JPEG, PNG or WebP"):
         ca.check_photo(b'<svg xmlns="http://www.w3.org/2000/svg"></svg>')
     with pytest.raises(InvalidInput, match="larger than 5 MB"):
@@ -166,15 +176,68 @@ def test_replacing_a_local_photo_removes_the_old_file(ctx, local_photos):
     ca.set_product_photo(product.id, JPEG)
     first = db.session.get(Product, product.id).image_key
     assert first.startswith("local:") and first.endswith(".jpg")
-    assert (local_photos / first.removeprefix("local:")).read_bytes() == JPEG
-    ca.set_product_photo(product.id, b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)
+    assert (local_photos / first.removeprefix("local:")).read_bytes()[:3] == b"\xff\xd8\xff"
+    ca.set_product_photo(product.id, photo_bytes("PNG"))
     second = db.session.get(Product, product.id).image_key
     assert second.endswith(".png") and second != first
     assert not (local_photos / first.removeprefix("local:")).exists()
     assert sorted(p.name for p in local_photos.iterdir()) == [second.removeprefix("local:")]
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_every_photo_is_re_encoded_without_metadata(fmt):
+    from PIL import Image
+
+    original = photo_bytes(fmt, size=(120, 90), gps=True, icc=srgb_icc())
+    before = Image.open(io.BytesIO(original))
+    assert before.getexif().get_ifd(0x8825) and before.info.get("icc_profile")
+    photo = ca.check_photo(original)
+    after = Image.open(io.BytesIO(photo.data))
+    assert after.format == fmt and after.size == (120, 90) == (photo.width, photo.height)
+    assert not after.getexif() and not after.info.get("icc_profile")
+    assert not after.info.get("exif") and not after.info.get("xmp")
+    assert after.convert("RGB").getpixel((60, 45)) == pytest.approx((200, 120, 40), abs=6)
+
+
+def test_a_photo_taken_sideways_is_stored_upright():
+    from PIL import Image
+
+    photo = ca.check_photo(photo_bytes("JPEG", size=(80, 40), orientation=6))  # rotated 90°
+    assert Image.open(io.BytesIO(photo.data)).size == (40, 80) == (photo.width, photo.height)
+
+
+def test_bombs_and_broken_photos_are_refused_before_storing(ctx, local_photos):
+    product = make_product()
+    for data, message in [(bomb_png(), "at most 40 megapixels"),
+                          (bomb_png(7000, 6000), "at most 40 megapixels"),
+                          (truncated(photo_bytes("JPEG", size=(400, 300))), "could not be read"),
+                          (truncated(photo_bytes("WEBP", size=(400, 300))), "could not be read")]:
+        with pytest.raises(InvalidInput, match=message) as refused:
+            ca.set_product_photo(product.id, data)
+        assert refused.value.field == "photo"
+    assert db.session.get(Product, product.id).image_key is None
+    assert not local_photos.exists() or list(local_photos.iterdir()) == []
+
+
 def test_refused_category_names_change_nothing(ctx):
     with pytest.raises(InvalidInput):
         ca.create_category("   ")
     assert db.session.scalar(select(Category.id)) is None
+
+
+def test_photos_stored_before_cleaning_are_re_encoded_by_the_command(app, ctx, local_photos):
+    from PIL import Image
+
+    product = make_product()
+    local_photos.mkdir(parents=True)
+    old_name = "oldphoto1234.jpg"
+    (local_photos / old_name).write_bytes(photo_bytes("JPEG", gps=True))  # as stored before
+    product.image_key = f"local:{old_name}"
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["clean-photos"])
+    assert "1 photos re-encoded" in result.output, result.output
+    db.session.expire_all()
+    key = db.session.get(Product, product.id).image_key
+    assert key != f"local:{old_name}" and not (local_photos / old_name).exists()
+    stored = Image.open(local_photos / key.removeprefix("local:"))
+    assert not stored.getexif()

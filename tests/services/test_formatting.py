@@ -5,7 +5,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sweetshop.formatting import format_local_time, format_quantity, format_rupees
+from sweetshop.formatting import (
+    ascii_digits,
+    format_local_time,
+    format_quantity,
+    format_rupees,
+    parse_whole_number,
+)
 from sweetshop.models import Unit
 
 
@@ -77,3 +83,25 @@ def test_owners_type_rupees_in_any_usual_way(typed, paise):
     assert parse_rupees(typed) == paise
     if paise is not None:
         assert parse_rupees(rupees_text(paise)) == paise
+
+
+@pytest.mark.parametrize("typed, number", [
+    ("1042", 1042), (" 1042 ", 1042), ("१०४२", 1042), ("١٠٤٢", 1042), ("１０４２", 1042),
+    ("৫৬", 56), ("0", 0), ("999999999", 999999999),
+    ("²", None), ("1²", None), ("①", None), ("1 042", None), ("-5", None), ("+5", None),
+    ("1_000", None), ("1.0", None), ("", None), (None, None), ("1234567890", None),
+])
+def test_whole_numbers_in_any_script_but_not_look_alikes(typed, number):
+    assert parse_whole_number(typed) == number
+
+
+def test_digits_of_other_scripts_become_ascii_and_the_rest_is_kept():
+    assert ascii_digits("५६००३८") == "560038"
+    assert ascii_digits("+९१ ९८७६५-४३२१०") == "+91 98765-43210"
+    assert ascii_digits("1²") == "1²"
+
+
+def test_pincodes_typed_in_devanagari_are_stored_in_ascii():
+    from sweetshop.services.shop import parse_pincodes
+
+    assert parse_pincodes("५६००३८, 560001") == ["560038", "560001"]
