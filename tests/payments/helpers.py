@@ -23,7 +23,11 @@ RAZORPAY_CONFIG = {
     "RAZORPAY_TIMEOUT": 5,
 }
 # CI checks out ../shared beside the repository.
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared/reference/razorpay-webhooks"
+# Razorpay's sample payloads live in shared/reference beside the repository (found from a
+# git worktree one level deeper too).
+SAMPLES = next((d / "shared/reference/razorpay-webhooks" for d in Path(__file__).resolve().parents
+                if (d / "shared/reference/razorpay-webhooks").is_dir()),
+               Path(__file__).resolve().parents[2].parent / "shared/reference/razorpay-webhooks")
 
 _ids = itertools.count(1)
 
