@@ -1,5 +1,5 @@
 """The customer's payment page: Razorpay Checkout, its success callback, and the way out
-to cash on delivery. The rules live in services/payments.py; this only reads forms."""
+to cash on delivery. The rules live in services/payments/; this only reads forms."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for

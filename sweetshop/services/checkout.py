@@ -125,7 +125,7 @@ def _place_order(cart_token, details: CustomerDetails, key: str) -> Order:
         raise CartNeedsAttention(" ".join(view.problems))
     _check_rules(settings, details, view.subtotal_paise + view.delivery_fee_paise)
     # An online order holds its stock while it waits for payment; it is "placed" (and the
-    # messages go out) only once paid. services/payments.py takes it from here.
+    # messages go out) only once paid. services/payments/ takes it from here.
     online = details.payment_method is PaymentMethod.ONLINE
     first_status = OrderStatus.AWAITING_PAYMENT if online else OrderStatus.PLACED
 
