@@ -34,6 +34,7 @@ def refund_order(order_id: int):
         return redirect(url_for("admin.show_order", order_id=order_id, _anchor="payment"), 303)
     words = {
         "requested": "will be sent to Razorpay shortly (it could not be reached just now)",
+        "sending": "is being sent to Razorpay",
         "pending": "is on its way: Razorpay accepted it",
         "processed": "is done",
         "failed": "was refused by Razorpay; see the payment panel",

@@ -7,6 +7,7 @@ import hmac
 import itertools
 import json
 import re
+import time
 from pathlib import Path
 
 import responses
@@ -75,6 +76,9 @@ class FakeRazorpay:
         self.refund_calls: list[dict] = []     # refunds Razorpay accepted
         self.refund_attempts: list[str] = []   # idempotency keys of every request, 504s too
         self.refund_timeouts = 0               # answer this many refund requests with a 504
+        self.refund_answers_lost = 0           # make this many refunds, then answer a 504
+        self.refund_delay = 0.0                # seconds each refund request takes
+        self.refund_lookups: list[str] = []    # GET /v1/payments/<id>/refunds, by payment
         self.refund_status = "processed"
         self.fail_orders = False
         rsps.add_callback(responses.POST, f"{API}/v1/orders", callback=self._create_order)
@@ -82,8 +86,11 @@ class FakeRazorpay:
                           callback=self._order_payments)
         rsps.add_callback(responses.GET, re.compile(rf"{re.escape(API)}/v1/payments/[^/]+$"),
                           callback=self._fetch_payment)
-        rsps.add_callback(responses.POST, re.compile(rf"{re.escape(API)}/v1/payments/[^/]+/refund"),
+        rsps.add_callback(responses.POST, re.compile(rf"{re.escape(API)}/v1/payments/[^/]+/refund$"),
                           callback=self._refund)
+        rsps.add_callback(responses.GET,
+                          re.compile(rf"{re.escape(API)}/v1/payments/[^/]+/refunds(\?.*)?$"),
+                          callback=self._payment_refunds)
 
     @staticmethod
     def _json(status, body):
@@ -117,6 +124,8 @@ class FakeRazorpay:
         key = request.headers.get("X-Refund-Idempotency")
         data = json.loads(request.body)
         self.refund_attempts.append(key)
+        if self.refund_delay:
+            time.sleep(self.refund_delay)
         if self.refund_timeouts:
             self.refund_timeouts -= 1
             return self._json(504, {"error": {"code": "GATEWAY_ERROR",
@@ -129,7 +138,17 @@ class FakeRazorpay:
                   "status": self.refund_status, "speed_requested": "normal",
                   "created_at": 1567675400}
         self.refunds[key] = refund
+        if self.refund_answers_lost:
+            self.refund_answers_lost -= 1
+            return self._json(504, {"error": {"code": "GATEWAY_ERROR",
+                                              "description": "Gateway timed out"}})
         return self._json(200, refund)
+
+    def _payment_refunds(self, request):
+        payment_id = request.path_url.split("/")[3]
+        self.refund_lookups.append(payment_id)
+        items = [r for r in self.refunds.values() if r["payment_id"] == payment_id]
+        return self._json(200, {"entity": "collection", "count": len(items), "items": items})
 
     def add_payment(self, order_id: str, amount: int, status: str = "captured", **extra) -> dict:
         entity = payment_entity(rzp_id("pay"), order_id, amount, status, **extra)

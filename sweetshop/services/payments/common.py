@@ -19,8 +19,6 @@ from ..shop import get_settings
 
 log = logging.getLogger(__name__)
 
-
-
 S = OrderStatus
 EVENT_JOB = "sweetshop.jobs.process_payment_event"
 REFUND_JOB = "sweetshop.jobs.send_refund"
@@ -38,10 +36,16 @@ RAZORPAY_ID = re.compile(r"^[A-Za-z0-9_]{1,40}$")
 # payment may still be authorised late, so failed ranks below authorized.
 ATTEMPT_RANK = {"created": 0, "pending": 1, "failed": 2, "authorized": 3, "captured": 4,
                 "refunded": 5, "refused": 6}
-REFUND_RANK = {"requested": 0, "pending": 1, "processed": 2, "failed": 2}
+REFUND_RANK = {"requested": 0, "sending": 0, "pending": 1, "processed": 2, "failed": 2}
 
 
 # --- reading -------------------------------------------------------------------------------
+
+def refund_claim_timeout() -> timedelta:
+    """How long a refund's claim (one HTTP call in flight) is respected before the call is
+    taken as cut off and Razorpay is asked what became of it."""
+    return timedelta(seconds=current_app.config.get("REFUND_CLAIM_TIMEOUT", 120))
+
 
 def expiry_delta() -> timedelta:
     return timedelta(minutes=current_app.config.get("PAYMENT_EXPIRY_MINUTES", 20))

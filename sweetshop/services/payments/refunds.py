@@ -1,5 +1,6 @@
 """Refunds: the owner's, and automatic ones; sent to Razorpay with our idempotency key."""
 import secrets
+from datetime import datetime
 
 from sqlalchemy import or_, select
 
@@ -12,6 +13,7 @@ from ...models import (
     PaymentAttempt,
     PaymentStatus,
     Refund,
+    utcnow,
 )
 from ...queueing import enqueue
 from ..errors import InvalidInput, InvalidTransition, NotFound
@@ -26,6 +28,7 @@ from .common import (
     _lock_order,
     _lock_payment,
     log,
+    refund_claim_timeout,
     refundable_paise,
 )
 
@@ -37,23 +40,24 @@ def new_refund_key() -> str:
 def refund(order_id: int, amount_paise: int, actor: str, idempotency_key: str,
            reason: str = "") -> Refund:
     """The owner's refund, full or partial. Idempotent per `idempotency_key`: a double tap
-    (or a retry) finds the first refund and never asks Razorpay twice for it.
+    (or a retry) finds the first refund, and Razorpay is asked at most once for it.
 
     Locks the order then the payment, checks the amount against what is left to refund,
-    writes the Refund row (payment status: refund pending), commits, then asks Razorpay at
-    once with X-Refund-Idempotency = the key. If Razorpay cannot be reached the refund
-    stays "requested" and the sweeper asks again with the same key. Raises InvalidInput /
-    InvalidTransition / NotFound, writing nothing."""
+    writes the Refund row (payment status: refund pending), commits, then sends it at once
+    through `send_refund`, whose claim makes exactly one request send it (a second tap
+    finds it "sending" and leaves it). If Razorpay cannot be reached the sweeper asks again
+    later. Raises InvalidInput / InvalidTransition / NotFound, writing nothing."""
     key = (idempotency_key or "").strip()
     if not REFUND_KEY.match(key):
         raise InvalidInput("This form has expired. Please reload the page and try again.")
     existing = db.session.scalars(select(Refund).where(Refund.idempotency_key == key)).first()
     if existing is None:
         existing = _create_refund(order_id, amount_paise, actor, key, reason)
+    refund_id = existing.id
     if existing.status == "requested":
-        send_refund(existing.id)
-        db.session.refresh(existing)
-    return existing
+        send_refund(refund_id)
+    db.session.rollback()
+    return db.session.get(Refund, refund_id, populate_existing=True)
 
 
 def _create_refund(order_id, amount_paise, actor, key, reason) -> Refund:
@@ -106,41 +110,69 @@ def _commit_then_send_refund(outcome: str, refund_id: int) -> str:
     return outcome
 
 
-def send_refund(refund_id: int) -> str:
-    """Ask Razorpay for one requested refund (the RQ job's body, and the owner's request).
+def send_refund(refund_id: int, now: datetime | None = None) -> str:
+    """Ask Razorpay for one refund, at most once however many callers race (the owner's
+    request, a double tap, the RQ job, the sweeper). Commits.
 
-    Safe to run any number of times, even concurrently: the same idempotency key goes to
-    Razorpay each time, so it refunds once. Records Razorpay's refund id and status; a
-    refusal marks the refund failed and tells the owner; a network error leaves it for
-    the sweeper. Commits."""
-    row = db.session.get(Refund, refund_id)
-    if row is None or row.status != "requested":
+    Claims the row first, as the notification outbox does: `FOR UPDATE SKIP LOCKED` (a row
+    another caller holds is left to it: "busy"), status "sending" with `claimed_at`,
+    committed before the one HTTP call. A row found "sending" is somebody's call in flight
+    ("in-flight"); past REFUND_CLAIM_TIMEOUT that call was cut off, and Razorpay's refunds
+    of the payment are looked up (our row id is in each refund's notes) before anything is
+    sent again. Records Razorpay's refund id and status ("sent" / "recovered"); a refusal
+    marks the refund failed and tells the owner ("failed"); a network error or timeout
+    leaves it "sending", to be looked up after the claim timeout ("retry")."""
+    now = now or utcnow()
+    row = db.session.scalars(
+        select(Refund).where(Refund.id == refund_id).with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)).first()
+    if row is None:
+        db.session.rollback()
+        return "busy"
+    if row.status not in ("requested", "sending"):
         db.session.rollback()
         return "done"
+    if row.status == "sending" and row.claimed_at and now - row.claimed_at < refund_claim_timeout():
+        db.session.rollback()
+        return "in-flight"
     gateway = gateway_adapter.get_gateway()
     if gateway is None:
         db.session.rollback()
         return "disabled"
+    if row.status == "sending":  # a call cut off: did Razorpay take it?
+        try:
+            found = _find_at_razorpay(gateway, row)
+        except GatewayUnavailable as exc:
+            row.claimed_at, row.tries, row.error = now, row.tries + 1, str(exc)[:500]
+            db.session.commit()
+            log.warning("Refund %s: could not ask Razorpay about it: %s", refund_id, exc)
+            return "retry"
+        if found is not None:
+            db.session.rollback()
+            apply_refund_update({**found, "notes": {"refund": refund_id}}, source="lookup")
+            return "recovered"
+    row.status, row.claimed_at, row.tries = "sending", now, row.tries + 1
     args = dict(payment_id=row.razorpay_payment_id, amount_paise=row.amount_paise,
                 idempotency_key=row.idempotency_key,
                 notes={"refund": row.id, "order_id": row.payment.order_id})
     order_id = row.payment.order_id
-    db.session.rollback()
+    db.session.commit()  # the claim: nobody else sends it now
     try:
         answer = gateway.refund(args.pop("payment_id"), **args)
     except GatewayUnavailable as exc:
-        row = db.session.get(Refund, refund_id, with_for_update=True)
-        row.tries += 1
+        # Maybe Razorpay took it (a timeout after it answered): stays "sending", and is
+        # looked up before any resend once the claim times out.
+        row = db.session.get(Refund, refund_id, with_for_update=True, populate_existing=True)
         row.error = str(exc)[:500]
         db.session.commit()
-        log.warning("Refund %s not sent yet: %s", refund_id, exc)
+        log.warning("Refund %s not confirmed yet: %s", refund_id, exc)
         return "retry"
     except PaymentGatewayError as exc:
         _lock_order(order_id)
         payment = _lock_payment(order_id)
-        row = db.session.get(Refund, refund_id, with_for_update=True)
-        if row.status == "requested":
-            row.status, row.error, row.tries = "failed", str(exc)[:500], row.tries + 1
+        row = db.session.get(Refund, refund_id, with_for_update=True, populate_existing=True)
+        if row.status in ("requested", "sending"):
+            row.status, row.error = "failed", str(exc)[:500]
             _attention(payment, f"Refund of {format_rupees(row.amount_paise)} was refused by "
                                 f"Razorpay: {exc}")
             _settle_payment_status(payment)
@@ -148,10 +180,20 @@ def send_refund(refund_id: int) -> str:
         return "failed"
     try:
         apply_refund_update({**answer, "notes": {"refund": refund_id}}, source="api")
-    except ValueError:  # an answer without a refund id: the webhook will tell us
+    except ValueError:  # an answer without a refund id: the webhook or the lookup tells us
         db.session.rollback()
         log.error("Unexpected refund answer for refund %s: %r", refund_id, answer)
     return "sent"
+
+
+def _find_at_razorpay(gateway, row: Refund) -> dict | None:
+    """The refund Razorpay made for our row, if any: its refunds of the payment, matched by
+    our row id in the notes we send with every refund."""
+    for entity in gateway.payment_refunds(row.razorpay_payment_id):
+        notes = entity.get("notes") if isinstance(entity.get("notes"), dict) else {}
+        if str(notes.get("refund", "")) == str(row.id):
+            return entity
+    return None
 
 
 def apply_refund_update(entity: dict, *, source: str) -> str:
@@ -219,7 +261,7 @@ def _settle_payment_status(payment: Payment) -> None:
     if payment.razorpay_payment_id is None:
         return
     main = [r for r in payment.refunds if r.razorpay_payment_id == payment.razorpay_payment_id]
-    if any(r.status in ("requested", "pending") for r in main):
+    if any(r.status in ("requested", "sending", "pending") for r in main):
         order.payment_status = PaymentStatus.REFUND_PENDING
     elif payment.refunded_paise >= payment.amount_paise:
         order.payment_status = PaymentStatus.REFUNDED
