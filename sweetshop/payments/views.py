@@ -55,6 +55,7 @@ def pay_order(token: str):
     if order.status is OrderStatus.EXPIRED:
         state = "expired"
     else:
+        payments_service.note_pay_page_opened(order.id)  # the full hold from now on
         try:
             payment = payments_service.start_online_payment(order.id)
         except PaymentUnavailable as exc:

@@ -157,9 +157,11 @@ class FakeRazorpay:
 
 
 def place_online_order(*, stock: int = 5000, pack: str = "500 g", quantity: int = 1,
-                       owner_phones: str = "+919812345678"):
+                       owner_phones: str = "+919812345678", phone: str = "+919876543210",
+                       pay_page_opened: bool = True):
     """An online order (awaiting payment) through the real services, with its Razorpay
-    order created against the fake. Returns (order, payment, product)."""
+    order created against the fake, and (as a customer does) its payment page opened.
+    Returns (order, payment, product)."""
     from sweetshop.extensions import db
     from sweetshop.models import PaymentMethod
     from sweetshop.services import cart as cart_service
@@ -172,9 +174,11 @@ def place_online_order(*, stock: int = 5000, pack: str = "500 g", quantity: int 
     settings.owner_phones = owner_phones
     db.session.commit()
     token, _ = cart_service.add_to_cart(None, variant_named(product, pack).id, quantity)
-    details = checkout.CustomerDetails(name="Asha Rao", phone="+919876543210",
+    details = checkout.CustomerDetails(name="Asha Rao", phone=phone,
                                        address="12 MG Road, Bengaluru", pincode="560038",
                                        payment_method=PaymentMethod.ONLINE)
     order = checkout.place_order(token, details, checkout.new_idempotency_key())
+    if pay_page_opened:
+        payments.note_pay_page_opened(order.id)
     payment = payments.start_online_payment(order.id)
     return order, payment, product

@@ -1,5 +1,5 @@
 """Online payment with Razorpay: the rules, one module per concern (checkout, capture,
-webhooks, expiry, refunds, sweeper, panel). Callers import this package: `payments.refund(...)`.
+webhooks, expiry, holds, refunds, sweeper, panel). Callers import this package: `payments.refund(...)`.
 
 Who calls what:
 - checkout: `start_online_payment` (after place_order made an awaiting_payment order),
@@ -35,6 +35,7 @@ from .common import (
     refundable_paise,
 )
 from .expiry import expire_unpaid_orders, reconcile_awaiting
+from .holds import check_payment_holds, hold_network, note_pay_page_opened
 from .panel import PaymentPanel, payment_panel
 from .refunds import apply_refund_update, new_refund_key, refund, send_refund
 from .sweeper import payment_tasks, sweep
@@ -46,5 +47,5 @@ __all__ = [
     "expiry_delta", "mark_paid", "new_refund_key", "payment_for", "payment_panel",
     "payment_tasks", "process_webhook_event", "reconcile_awaiting", "record_failed_attempt",
     "refund", "refundable_paise", "send_refund", "start_online_payment", "store_webhook_event",
-    "sweep", "switch_to_cod",
+    "sweep", "switch_to_cod", "check_payment_holds", "hold_network", "note_pay_page_opened",
 ]

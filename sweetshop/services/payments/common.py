@@ -48,11 +48,21 @@ def refund_claim_timeout() -> timedelta:
 
 
 def expiry_delta() -> timedelta:
+    """How long an online order whose payment page was opened holds its stock."""
     return timedelta(minutes=current_app.config.get("PAYMENT_EXPIRY_MINUTES", 20))
 
 
+def unopened_expiry_delta() -> timedelta:
+    """How long an online order whose payment page was never opened holds its stock."""
+    return timedelta(minutes=current_app.config.get("PAYMENT_UNOPENED_EXPIRY_MINUTES", 5))
+
+
+def hold_delta(order: Order) -> timedelta:
+    return expiry_delta() if order.pay_page_opened_at is not None else unopened_expiry_delta()
+
+
 def expires_at(order: Order) -> datetime:
-    return order.created_at + expiry_delta()
+    return order.created_at + hold_delta(order)
 
 
 def payment_for(order_id: int) -> Payment | None:

@@ -24,23 +24,29 @@ from .common import (
     RECONCILE_GRACE,
     S,
     _history,
+    expires_at,
     expiry_delta,
+    hold_delta,
     log,
     payment_for,
+    unopened_expiry_delta,
 )
 
 
 def expire_unpaid_orders(now: datetime | None = None) -> int:
-    """Expire online orders not paid within PAYMENT_EXPIRY_MINUTES. Returns how many.
+    """Expire online orders not paid within PAYMENT_EXPIRY_MINUTES (within
+    PAYMENT_UNOPENED_EXPIRY_MINUTES if the payment page was never opened). Returns how many.
 
     Each order: Razorpay is asked first (a payment whose webhook is late completes it
     instead); otherwise, under the order lock (SKIP LOCKED: one being paid right now is left
     for the next run), the order becomes expired, its stock returns through the ledger and
     the customer is told. One commit per order. Idempotent."""
     now = now or utcnow()
-    cutoff = now - expiry_delta()
+    due = or_(Order.created_at < now - expiry_delta(),
+              and_(Order.pay_page_opened_at.is_(None),
+                   Order.created_at < now - unopened_expiry_delta()))
     ids = db.session.scalars(
-        select(Order.id).where(Order.status == S.AWAITING_PAYMENT, Order.created_at < cutoff)
+        select(Order.id).where(Order.status == S.AWAITING_PAYMENT, due)
         .order_by(Order.id).limit(200)).all()
     db.session.rollback()
     expired = 0
@@ -54,19 +60,20 @@ def expire_unpaid_orders(now: datetime | None = None) -> int:
                 log.warning("Could not ask Razorpay about order %s before expiry: %s",
                             order_id, exc)
                 db.session.rollback()
-        if _expire_one(order_id):
+        if _expire_one(order_id, now):
             expired += 1
     return expired
 
 
-def _expire_one(order_id: int) -> bool:
+def _expire_one(order_id: int, now: datetime) -> bool:
     order = db.session.scalars(
         select(Order).where(Order.id == order_id).with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)).first()
-    if order is None or order.status is not S.AWAITING_PAYMENT:
+    # Re-checked under the lock: the pay page may have been opened since (a longer hold).
+    if order is None or order.status is not S.AWAITING_PAYMENT or expires_at(order) > now:
         db.session.rollback()
         return False
-    minutes = int(expiry_delta().total_seconds() // 60)
+    minutes = int(hold_delta(order).total_seconds() // 60)
     _history(order, S.EXPIRED, f"Payment not completed within {minutes} minutes", actor="system")
     returned: dict[int, int] = defaultdict(int)
     for item in order.items:
