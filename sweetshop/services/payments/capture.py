@@ -108,7 +108,10 @@ def mark_paid(razorpay_order_id: str, entity: dict, *, source: str) -> str:
         return _commit_then_send_refund("refunding", row.id)
 
     # Switched to cash on delivery, then the earlier online payment landed after all.
-    if order.status in (S.OUT_FOR_DELIVERY, S.DELIVERED):
+    if order.cash_received_at is not None:
+        _attention(payment, "The customer chose cash on delivery and paid in cash, then the "
+                            "online payment went through too: refund the online payment.")
+    elif order.status in (S.OUT_FOR_DELIVERY, S.DELIVERED):
         _attention(payment, "The customer chose cash on delivery, then the online payment went "
                             "through. If cash was collected too, refund the online payment.")
     else:
