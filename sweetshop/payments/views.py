@@ -75,7 +75,9 @@ def pay_order(token: str):
         options=options, checkout_js=CHECKOUT_JS,
         cod_allowed=payments_service.cod_allowed(order),
         expires_at=payments_service.expires_at(order),
-        expiry_minutes=int(payments_service.expiry_delta().total_seconds() // 60),
+        # This order's hold: shorter if the page was first opened only after it lapsed.
+        expiry_minutes=int((payments_service.expires_at(order) - order.created_at)
+                           .total_seconds() // 60),
     ), (503 if state == "unavailable" else 200)
     body, status = response
     return body, status, {"Content-Security-Policy": PAY_CSP,

@@ -167,3 +167,14 @@ def test_the_customer_over_the_limit_is_told_next_to_the_payment_choice(
     orders = in_db(lambda: db.session.scalars(select(Order)).all())
     assert all(o.pay_page_opened_at is not None for o in orders)
     assert {o.hold_network for o in orders} == {"127.0.0.1"}
+
+
+def test_a_pay_page_opened_after_the_short_hold_lapsed_says_five_minutes(
+        app, client, in_db, fake_razorpay):
+    response, product_id = checkout_view(Shopper(client), in_db)  # the redirect not followed
+    order = in_db(lambda: db.session.scalars(select(Order)).one())
+    assert in_db(lambda: payments.expire_unpaid_orders(
+        now=order.created_at + timedelta(minutes=6))) == 1
+    assert in_db(lambda: db.session.get(Product, product_id).stock) == 5000
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "complete within 5 minutes" in " ".join(page.split())
