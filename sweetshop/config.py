@@ -109,6 +109,9 @@ class Config:
             raise RuntimeError("SECRET_KEY must be set to a long random value in production")
         if len(self.SECRET_KEY) < 16 and self.ENV_NAME == "production":
             raise RuntimeError("SECRET_KEY is too short for production")
+        if self.REFUND_CLAIM_TIMEOUT <= self.RAZORPAY_TIMEOUT:
+            # Else a refund still waiting for Razorpay's answer would be looked up and resent.
+            raise RuntimeError("REFUND_CLAIM_TIMEOUT must be longer than RAZORPAY_TIMEOUT")
         if not self.SQLALCHEMY_DATABASE_URI:
             raise RuntimeError("DATABASE_URL is not set (make run starts an embedded PostgreSQL)")
 
