@@ -29,6 +29,11 @@
 | RAZORPAY_API_BASE   | send Razorpay API calls to another host (tests' local fake)    | https://api.razorpay.com |
 | RAZORPAY_TIMEOUT    | seconds to wait for Razorpay's API                             | 10 |
 | PAYMENT_EXPIRY_MINUTES | an unpaid online order expires (stock back on the shelf) after this long | 20 |
+| PAYMENT_UNOPENED_EXPIRY_MINUTES | ... or after this long if its payment page was never opened (a script placing orders to hold stock) | 5 |
+| PAYMENT_HOLDS_PER_PHONE | orders awaiting online payment at once for one phone number; more: checkout asks to pay one first or choose cash on delivery | 2 |
+| PAYMENT_HOLDS_PER_DEVICE | the same, per device (the cart cookie) | 2 |
+| PAYMENT_HOLDS_PER_NETWORK | the same, per client network (IPv4 address, IPv6 /64; many customers can share one behind a mobile carrier's NAT) | 5 |
+| REFUND_CLAIM_TIMEOUT | seconds after which a refund whose request to Razorpay never finished is looked up at Razorpay (then sent again if absent); above RAZORPAY_TIMEOUT | 120 |
 """
 from __future__ import annotations
 
@@ -91,6 +96,11 @@ class Config:
                                   or "https://api.razorpay.com").rstrip("/")
         self.RAZORPAY_TIMEOUT = float(env.get("RAZORPAY_TIMEOUT", "10"))
         self.PAYMENT_EXPIRY_MINUTES = int(env.get("PAYMENT_EXPIRY_MINUTES", "20"))
+        self.PAYMENT_UNOPENED_EXPIRY_MINUTES = int(env.get("PAYMENT_UNOPENED_EXPIRY_MINUTES", "5"))
+        self.PAYMENT_HOLDS_PER_PHONE = int(env.get("PAYMENT_HOLDS_PER_PHONE", "2"))
+        self.PAYMENT_HOLDS_PER_DEVICE = int(env.get("PAYMENT_HOLDS_PER_DEVICE", "2"))
+        self.PAYMENT_HOLDS_PER_NETWORK = int(env.get("PAYMENT_HOLDS_PER_NETWORK", "5"))
+        self.REFUND_CLAIM_TIMEOUT = int(env.get("REFUND_CLAIM_TIMEOUT", "120"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.ENV_NAME == "production"
@@ -101,6 +111,9 @@ class Config:
             raise RuntimeError("SECRET_KEY must be set to a long random value in production")
         if len(self.SECRET_KEY) < 16 and self.ENV_NAME == "production":
             raise RuntimeError("SECRET_KEY is too short for production")
+        if self.REFUND_CLAIM_TIMEOUT <= self.RAZORPAY_TIMEOUT:
+            # Else a refund still waiting for Razorpay's answer would be looked up and resent.
+            raise RuntimeError("REFUND_CLAIM_TIMEOUT must be longer than RAZORPAY_TIMEOUT")
         if not self.SQLALCHEMY_DATABASE_URI:
             raise RuntimeError("DATABASE_URL is not set (make run starts an embedded PostgreSQL)")
 

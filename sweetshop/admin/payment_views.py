@@ -33,7 +33,9 @@ def refund_order(order_id: int):
         flash(error.message, "error")
         return redirect(url_for("admin.show_order", order_id=order_id, _anchor="payment"), 303)
     words = {
-        "requested": "will be sent to Razorpay shortly (it could not be reached just now)",
+        "requested": "will be sent to Razorpay shortly",
+        # Claimed by this request or a double tap's first; or Razorpay's answer is late.
+        "sending": "has gone to Razorpay; its answer is not in yet (checked again shortly)",
         "pending": "is on its way: Razorpay accepted it",
         "processed": "is done",
         "failed": "was refused by Razorpay; see the payment panel",

@@ -58,6 +58,7 @@ def place_order():
         pincode=form.pincode.data, note=form.note.data or "",
         payment_method=PaymentMethod(form.payment_method.data),
         notify_whatsapp=bool(form.notify_whatsapp.data),
+        client_network=payments_service.hold_network(request.remote_addr),
     )
     try:
         order = checkout_service.place_order(token, details, key)

@@ -84,6 +84,13 @@ class RazorpayGateway:
             payment_id, data, headers={"X-Refund-Idempotency": idempotency_key},
             timeout=self.timeout))
 
+    def payment_refunds(self, payment_id: str) -> list[dict]:
+        """GET /v1/payments/:id/refunds: every refund of one payment (a payment has a few;
+        100 is Razorpay's page size limit)."""
+        answer = self._call(lambda: self.client.payment.fetch_multiple_refund(
+            payment_id, {"count": 100}, timeout=self.timeout))
+        return list(answer.get("items") or [])
+
     # --- signatures ----------------------------------------------------------------------
 
     def payment_signature_ok(self, razorpay_order_id: str, payment_id: str,

@@ -7,9 +7,11 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    DateTime,
     Enum,
     ForeignKey,
     Identity,
+    Index,
     Integer,
     String,
     Text,
@@ -65,6 +67,11 @@ class PaymentMethod(str, enum.Enum):
 class Order(db.Model):
     __tablename__ = "order"
     __table_args__ = (
+        Index("ix_order_awaiting_phone", "phone", postgresql_where="status = 'awaiting_payment'"),
+        Index("ix_order_awaiting_cart", "hold_cart_id",
+              postgresql_where="status = 'awaiting_payment'"),
+        Index("ix_order_awaiting_network", "hold_network",
+              postgresql_where="status = 'awaiting_payment'"),
         CheckConstraint("subtotal_paise >= 0 AND delivery_fee_paise >= 0 AND total_paise >= 0",
                         name="amounts_not_negative"),
         CheckConstraint("total_paise = subtotal_paise + delivery_fee_paise", name="total_adds_up"),
@@ -89,6 +96,15 @@ class Order(db.Model):
     delivery_fee_paise: Mapped[int] = mapped_column(Integer, default=0)
     total_paise: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = created_at_column()
+    # Who holds stock while an online order awaits payment (limits per device and network;
+    # see services/payments/holds.py). The cart's id, not its secret token.
+    hold_cart_id: Mapped[int | None] = mapped_column(Integer)
+    hold_network: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # First view of the pay page: until then the order holds its stock for a shorter time.
+    pay_page_opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A cash-on-delivery order marked delivered: the cash was received then, by that admin.
+    cash_received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cash_received_by: Mapped[str | None] = mapped_column(String(120))
 
     items: Mapped[list[OrderItem]] = relationship(back_populates="order", order_by="OrderItem.id")
     history: Mapped[list[OrderStatusChange]] = relationship(

@@ -79,9 +79,10 @@ class Refund(db.Model):
     __tablename__ = "refund"
     __table_args__ = (
         CheckConstraint("amount_paise > 0", name="amount_positive"),
-        CheckConstraint("status IN ('requested', 'pending', 'processed', 'failed')",
+        CheckConstraint("status IN ('requested', 'sending', 'pending', 'processed', 'failed')",
                         name="known_status"),
-        Index("ix_refund_requested", "status", postgresql_where="status = 'requested'"),
+        Index("ix_refund_unsent", "status",
+              postgresql_where="status IN ('requested', 'sending')"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id"), index=True)
@@ -91,8 +92,10 @@ class Refund(db.Model):
     amount_paise: Mapped[int] = mapped_column(Integer)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     razorpay_refund_id: Mapped[str | None] = mapped_column(String(40), unique=True)
-    # requested (not yet accepted by Razorpay) -> pending -> processed | failed
+    # requested (not yet sent) -> sending (claimed: one HTTP call in flight, claimed_at set,
+    # committed before the call) -> pending -> processed | failed
     status: Mapped[str] = mapped_column(String(20), default="requested")
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str] = mapped_column(String(200), default="")
     actor: Mapped[str] = mapped_column(String(120))
     error: Mapped[str] = mapped_column(Text, default="")

@@ -1,5 +1,5 @@
 """The customer's payment page: Razorpay Checkout, its success callback, and the way out
-to cash on delivery. The rules live in services/payments.py; this only reads forms."""
+to cash on delivery. The rules live in services/payments/; this only reads forms."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -56,6 +56,7 @@ def pay_order(token: str):
     if order.status is OrderStatus.EXPIRED:
         state = "expired"
     else:
+        payments_service.note_pay_page_opened(order.id)  # the full hold from now on
         try:
             payment = payments_service.start_online_payment(order.id)
         except PaymentUnavailable as exc:
@@ -75,7 +76,9 @@ def pay_order(token: str):
         options=options, checkout_js=CHECKOUT_JS,
         cod_allowed=payments_service.cod_allowed(order),
         expires_at=payments_service.expires_at(order),
-        expiry_minutes=int(payments_service.expiry_delta().total_seconds() // 60),
+        # This order's hold: shorter if the page was first opened only after it lapsed.
+        expiry_minutes=int((payments_service.expires_at(order) - order.created_at)
+                           .total_seconds() // 60),
     ), (503 if state == "unavailable" else 200)
     body, status = response
     return body, status, {"Content-Security-Policy": PAY_CSP,

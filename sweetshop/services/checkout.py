@@ -24,6 +24,7 @@ from ..models import (
 from .cart import is_usable_token, price_lines
 from .errors import CartNeedsAttention, EmptyCart, InvalidInput, OutOfStock, ShopClosed
 from .notifications import queue_order_placed
+from .payments.holds import check_payment_holds
 from .shop import get_settings
 from .stock import record_movement
 
@@ -47,6 +48,8 @@ class CustomerDetails:
     note: str = ""
     payment_method: PaymentMethod = PaymentMethod.COD
     notify_whatsapp: bool = False
+    # payments.hold_network(client address): what an unpaid online order counts against.
+    client_network: str = ""
 
 
 def new_idempotency_key() -> str:
@@ -125,8 +128,10 @@ def _place_order(cart_token, details: CustomerDetails, key: str) -> Order:
         raise CartNeedsAttention(" ".join(view.problems))
     _check_rules(settings, details, view.subtotal_paise + view.delivery_fee_paise)
     # An online order holds its stock while it waits for payment; it is "placed" (and the
-    # messages go out) only once paid. services/payments.py takes it from here.
+    # messages go out) only once paid. services/payments/ takes it from here.
     online = details.payment_method is PaymentMethod.ONLINE
+    if online:  # limits on how much unpaid orders hold (may refuse, writing nothing)
+        check_payment_holds(phone=details.phone, cart_id=cart.id, network=details.client_network)
     first_status = OrderStatus.AWAITING_PAYMENT if online else OrderStatus.PLACED
 
     order = Order(
@@ -144,6 +149,8 @@ def _place_order(cart_token, details: CustomerDetails, key: str) -> Order:
         subtotal_paise=view.subtotal_paise,
         delivery_fee_paise=view.delivery_fee_paise,
         total_paise=view.total_paise,
+        hold_cart_id=cart.id if online else None,
+        hold_network=details.client_network if online else "",
     )
     db.session.add(order)
     taken: dict[int, int] = defaultdict(int)

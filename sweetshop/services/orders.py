@@ -15,7 +15,15 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..formatting import KOLKATA, ascii_digits
-from ..models import Order, OrderStatus, OrderStatusChange, Product
+from ..models import (
+    Order,
+    OrderStatus,
+    OrderStatusChange,
+    PaymentMethod,
+    PaymentStatus,
+    Product,
+    utcnow,
+)
 from ..phones import normalise_phone
 from .errors import InvalidInput, InvalidTransition, NotFound
 from .notifications import queue_status_message
@@ -81,7 +89,9 @@ def change_status(order_id: int, to_status, actor: str, note: str = "",
     has moved on since, nothing is changed and InvalidTransition says what it is now.
     Writes one OrderStatusChange row (who, note). Cancelling returns every item's stock
     through the ledger (products locked in id order; items whose product was deleted are
-    skipped) and needs a reason in `note`. Commits; on any refusal writes nothing.
+    skipped) and needs a reason in `note`. Delivering an unpaid cash-on-delivery order
+    records the cash as received (payment status paid, when, by `actor`) in the same
+    transaction. Commits; on any refusal writes nothing.
     Raises NotFound, InvalidInput or InvalidTransition.
     """
     to_status = parse_status(to_status)
@@ -114,12 +124,24 @@ def change_status(order_id: int, to_status, actor: str, note: str = "",
                                      actor=actor, note=note))
     if to_status is S.CANCELLED:
         _return_stock(order, actor)
+    if to_status is S.DELIVERED:
+        _record_cash_received(order, actor)
     # The customer's message is written in this transaction (outbox): it commits with the
     # status and is enqueued after the commit. A paid order's refund is the owner's
     # decision, offered on the order page after cancelling.
     queue_status_message(order, to_status.value, note)
     db.session.commit()
     return order
+
+
+def _record_cash_received(order: Order, actor: str) -> None:
+    """Handing over a cash-on-delivery order is being paid for it: the driver or the owner
+    who marks it delivered took the cash."""
+    if (order.payment_method is PaymentMethod.COD
+            and order.payment_status in (PaymentStatus.UNPAID, PaymentStatus.FAILED)):
+        order.payment_status = PaymentStatus.PAID
+        order.cash_received_at = utcnow()
+        order.cash_received_by = actor[:120]
 
 
 def _return_stock(order: Order, actor: str) -> None:

@@ -332,3 +332,26 @@ def test_every_form_on_the_order_page_carries_the_csrf_token(owner_client, place
     forms = re.findall(r'<form[^>]*method="post".*?</form>', html, re.S)
     assert len(forms) == 4  # log out, accept, cancel, resend the confirmation message
     assert all('name="csrf_token"' in form for form in forms)
+
+
+def test_a_delivered_cash_order_says_paid_in_cash_to_the_owner_and_the_customer(
+        owner_client, place, in_db, client):
+    from sweetshop.formatting import format_local_time
+    from sweetshop.models import PaymentStatus
+    order = place()
+    for seen, to in (("placed", "accepted"), ("accepted", "out_for_delivery")):
+        press(owner_client, order, to, seen=seen)
+    token = in_db(lambda: db.session.get(Order, order.id).public_token)
+    assert "Paid in cash" not in client.get(f"/orders/{token}").get_data(as_text=True)
+    fragment = press(owner_client, order, "delivered", seen="out_for_delivery", htmx=True)
+    received_at = in_db(lambda: db.session.get(Order, order.id).cash_received_at)
+    day = format_local_time(received_at, "%d %b %Y")
+    assert fragment.status_code == 200
+    assert (f"Paid in cash on {day} (recorded by {OWNER_EMAIL})."
+            in fragment.get_data(as_text=True))
+    page = owner_client.get(f"/admin/orders/{order.id}").get_data(as_text=True)
+    assert f"<dd>Paid in cash on {day}</dd>" in page
+    assert in_db(lambda: db.session.get(Order, order.id).payment_status) is PaymentStatus.PAID
+    tracking = client.get(f"/orders/{token}").get_data(as_text=True)
+    assert f"Payment: Paid in cash on {day}" in tracking
+    assert "Please keep" not in tracking

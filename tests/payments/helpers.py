@@ -7,6 +7,7 @@ import hmac
 import itertools
 import json
 import re
+import time
 from pathlib import Path
 
 import responses
@@ -23,7 +24,11 @@ RAZORPAY_CONFIG = {
     "RAZORPAY_TIMEOUT": 5,
 }
 # CI checks out ../shared beside the repository.
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared/reference/razorpay-webhooks"
+# Razorpay's sample payloads live in shared/reference beside the repository (found from a
+# git worktree one level deeper too).
+SAMPLES = next((d / "shared/reference/razorpay-webhooks" for d in Path(__file__).resolve().parents
+                if (d / "shared/reference/razorpay-webhooks").is_dir()),
+               Path(__file__).resolve().parents[2].parent / "shared/reference/razorpay-webhooks")
 
 _ids = itertools.count(1)
 
@@ -71,6 +76,9 @@ class FakeRazorpay:
         self.refund_calls: list[dict] = []     # refunds Razorpay accepted
         self.refund_attempts: list[str] = []   # idempotency keys of every request, 504s too
         self.refund_timeouts = 0               # answer this many refund requests with a 504
+        self.refund_answers_lost = 0           # make this many refunds, then answer a 504
+        self.refund_delay = 0.0                # seconds each refund request takes
+        self.refund_lookups: list[str] = []    # GET /v1/payments/<id>/refunds, by payment
         self.refund_status = "processed"
         self.fail_orders = False
         rsps.add_callback(responses.POST, f"{API}/v1/orders", callback=self._create_order)
@@ -78,8 +86,11 @@ class FakeRazorpay:
                           callback=self._order_payments)
         rsps.add_callback(responses.GET, re.compile(rf"{re.escape(API)}/v1/payments/[^/]+$"),
                           callback=self._fetch_payment)
-        rsps.add_callback(responses.POST, re.compile(rf"{re.escape(API)}/v1/payments/[^/]+/refund"),
+        rsps.add_callback(responses.POST, re.compile(rf"{re.escape(API)}/v1/payments/[^/]+/refund$"),
                           callback=self._refund)
+        rsps.add_callback(responses.GET,
+                          re.compile(rf"{re.escape(API)}/v1/payments/[^/]+/refunds(\?.*)?$"),
+                          callback=self._payment_refunds)
 
     @staticmethod
     def _json(status, body):
@@ -113,6 +124,8 @@ class FakeRazorpay:
         key = request.headers.get("X-Refund-Idempotency")
         data = json.loads(request.body)
         self.refund_attempts.append(key)
+        if self.refund_delay:
+            time.sleep(self.refund_delay)
         if self.refund_timeouts:
             self.refund_timeouts -= 1
             return self._json(504, {"error": {"code": "GATEWAY_ERROR",
@@ -125,7 +138,17 @@ class FakeRazorpay:
                   "status": self.refund_status, "speed_requested": "normal",
                   "created_at": 1567675400}
         self.refunds[key] = refund
+        if self.refund_answers_lost:
+            self.refund_answers_lost -= 1
+            return self._json(504, {"error": {"code": "GATEWAY_ERROR",
+                                              "description": "Gateway timed out"}})
         return self._json(200, refund)
+
+    def _payment_refunds(self, request):
+        payment_id = request.path_url.split("/")[3]
+        self.refund_lookups.append(payment_id)
+        items = [r for r in self.refunds.values() if r["payment_id"] == payment_id]
+        return self._json(200, {"entity": "collection", "count": len(items), "items": items})
 
     def add_payment(self, order_id: str, amount: int, status: str = "captured", **extra) -> dict:
         entity = payment_entity(rzp_id("pay"), order_id, amount, status, **extra)
@@ -134,9 +157,11 @@ class FakeRazorpay:
 
 
 def place_online_order(*, stock: int = 5000, pack: str = "500 g", quantity: int = 1,
-                       owner_phones: str = "+919812345678"):
+                       owner_phones: str = "+919812345678", phone: str = "+919876543210",
+                       pay_page_opened: bool = True):
     """An online order (awaiting payment) through the real services, with its Razorpay
-    order created against the fake. Returns (order, payment, product)."""
+    order created against the fake, and (as a customer does) its payment page opened.
+    Returns (order, payment, product)."""
     from sweetshop.extensions import db
     from sweetshop.models import PaymentMethod
     from sweetshop.services import cart as cart_service
@@ -149,9 +174,11 @@ def place_online_order(*, stock: int = 5000, pack: str = "500 g", quantity: int 
     settings.owner_phones = owner_phones
     db.session.commit()
     token, _ = cart_service.add_to_cart(None, variant_named(product, pack).id, quantity)
-    details = checkout.CustomerDetails(name="Asha Rao", phone="+919876543210",
+    details = checkout.CustomerDetails(name="Asha Rao", phone=phone,
                                        address="12 MG Road, Bengaluru", pincode="560038",
                                        payment_method=PaymentMethod.ONLINE)
     order = checkout.place_order(token, details, checkout.new_idempotency_key())
+    if pay_page_opened:
+        payments.note_pay_page_opened(order.id)
     payment = payments.start_online_payment(order.id)
     return order, payment, product

@@ -133,3 +133,17 @@ def test_the_periodic_sweeper_runs_the_payment_sweeps(ctx, fake_razorpay):
     results = run_once()
     assert {"payment_events", "payment_reconcile", "payment_expiry"} <= set(results)
     assert all(v >= 0 for v in results.values()), results
+
+
+def test_an_online_payment_landing_after_cash_was_received_asks_the_owner_to_refund(
+        ctx, fake_razorpay):
+    from sweetshop.services.orders import change_status
+    order, payment, product = place_online_order()
+    payments.switch_to_cod(order.public_token)
+    for status in (OrderStatus.ACCEPTED, OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED):
+        change_status(order.id, status, "owner@example.in")
+    captured = fake_razorpay.add_payment(payment.razorpay_order_id, order.total_paise)
+    assert payments.mark_paid(payment.razorpay_order_id, captured, source="webhook") == "switched"
+    db.session.expire_all()
+    assert "paid in cash, then the online payment went through too: refund the online " \
+           "payment" in db.session.get(Payment, payment.id).attention

@@ -311,3 +311,44 @@ def test_orders_come_newest_first_25_to_a_page(ctx):
     assert (first.has_previous, first.has_next, second.has_next) == (False, True, False)
     assert list_orders(page=99).page == 2  # past the end shows the last page
     assert list_orders(page=-3).page == 1
+
+
+# --- cash received on delivery ---------------------------------------------------------------
+
+def test_delivering_a_cash_order_records_the_cash_as_received_by_who_and_when(order):
+    from sweetshop.models import PaymentMethod, PaymentStatus, utcnow
+    before = utcnow()
+    move(order.id, S.ACCEPTED, S.OUT_FOR_DELIVERY)
+    assert fresh(Order, order.id).payment_status is PaymentStatus.UNPAID  # not yet
+    move(order.id, S.DELIVERED)
+    delivered = fresh(Order, order.id)
+    assert delivered.payment_method is PaymentMethod.COD
+    assert delivered.payment_status is PaymentStatus.PAID
+    assert delivered.cash_received_by == OWNER
+    assert before <= delivered.cash_received_at <= utcnow()
+    assert delivered.history[-1].to_status is S.DELIVERED  # the same commit as the status
+
+
+def test_a_refused_delivery_records_no_cash(order):
+    from sweetshop.models import PaymentStatus
+    with pytest.raises(InvalidTransition):
+        change_status(order.id, S.DELIVERED, OWNER)  # placed: cannot be delivered yet
+    again = fresh(Order, order.id)
+    assert again.payment_status is PaymentStatus.UNPAID and again.cash_received_at is None
+
+
+def test_a_cancelled_cash_order_stays_unpaid(order):
+    from sweetshop.models import PaymentStatus
+    move(order.id, S.CANCELLED, note="Customer asked")
+    cancelled = fresh(Order, order.id)
+    assert cancelled.payment_status is PaymentStatus.UNPAID and cancelled.cash_received_at is None
+
+
+def test_delivering_an_order_paid_online_records_no_cash(order):
+    from sweetshop.models import PaymentMethod, PaymentStatus
+    paid = fresh(Order, order.id)
+    paid.payment_method, paid.payment_status = PaymentMethod.ONLINE, PaymentStatus.PAID
+    db.session.commit()
+    move(order.id, S.ACCEPTED, S.OUT_FOR_DELIVERY, S.DELIVERED)
+    delivered = fresh(Order, order.id)
+    assert delivered.payment_method is PaymentMethod.ONLINE and delivered.cash_received_at is None
