@@ -16,8 +16,8 @@ from sqlalchemy import func, select, update
 
 from ...extensions import db
 from ...models import Order, OrderStatus, utcnow
-from ..errors import InvalidInput
 from ...networks import network_of
+from ..errors import InvalidInput
 from .common import unopened_expiry_delta
 
 # What the customer reads next to the payment choice (strings kept here, for gettext).
