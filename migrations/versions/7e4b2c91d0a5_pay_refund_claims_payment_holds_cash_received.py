@@ -7,7 +7,7 @@
 - order.cash_received_at, order.cash_received_by: a cash order delivered is a paid order.
 
 Revision ID: 7e4b2c91d0a5
-Revises: 5c2e9a7d41b3
+Revises: b3f1a9c27e40
 Create Date: 2026-12-01 22:30:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7e4b2c91d0a5'
-down_revision = '5c2e9a7d41b3'
+down_revision = 'b3f1a9c27e40'
 branch_labels = None
 depends_on = None
 
