@@ -337,14 +337,14 @@ def sweep(now=None) -> int:
 
 def resend(notification_id: int, actor: str) -> Notification:
     """The owner's "Resend": a new outbox row with the same words, enqueued after commit."""
-    from .errors import InvalidInput, NotFound
+    from .errors import InvalidTransition, NotFound
 
     original = db.session.get(Notification, notification_id)
     if original is None:
         raise NotFound("That message does not exist.")
     if original.kind in SECRET_KINDS or original.status in ("skipped", "expired"):
         # Its words are not kept (a code) or were never meant to go (a capped message).
-        raise InvalidInput("This message cannot be sent again.")
+        raise InvalidTransition("This message cannot be sent again.")
     copy = Notification(kind=original.kind, channel=original.channel, to=original.to,
                         body=original.body, variables=original.variables,
                         order_id=original.order_id, status="queued", next_attempt_at=utcnow())
