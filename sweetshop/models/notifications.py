@@ -59,9 +59,10 @@ class WhatsAppWindow(db.Model):
 
 
 class KnownPhone(db.Model):
-    """A number shown to belong to a customer: it verified a one-time code, or an order was
-    delivered to it. Messages to other numbers are capped per day (services/notifications)."""
+    """A number shown to belong to a customer: it verified a one-time code, an order was
+    delivered to it, or it wrote to us on WhatsApp. Messages to other numbers are capped
+    per day (services/notifications)."""
     __tablename__ = "known_phone"
     phone: Mapped[str] = mapped_column(String(20), primary_key=True)  # E.164
-    reason: Mapped[str] = mapped_column(String(20))   # "verified" | "delivered"
+    reason: Mapped[str] = mapped_column(String(20))   # "verified" | "delivered" | "whatsapp"
     known_since: Mapped[datetime] = created_at_column()

@@ -34,7 +34,8 @@ _LINK = re.compile(r"""
     \w[\w+.-]*://                              # http://, https://, upi://, ...
   | \b(?:https?|mailto|tel|sms|javascript|data|intent|file):   # schemes without //
   | \bwww\d{0,3}\.                             # www.example
-  | [^\W_][\w-]*(?:\.[\w-]+)+/                 # evil.example/kyc, 203.0.113.5/x
+  | (?:[\w-]+\.)+[^\W\d_]{2,}(?::\d+)?/       # evil.example/kyc (not "No.12/4")
+  | \b\d{1,3}(?:\.\d{1,3}){3}\b                # 203.0.113.5, with or without a path
   | [^\s@]@[\w-]+(?:\.[\w-]+)+                 # someone@example.com
 """, re.IGNORECASE | re.VERBOSE)
 # A dot between a letter or digit and a letter: "evil.example" would still be linked by a

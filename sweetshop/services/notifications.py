@@ -106,8 +106,9 @@ def _daily_cap_reason(kind: str, to: str, order: Order | None, settings) -> str 
 
 
 def remember_known_phone(phone: str, reason: str) -> None:
-    """Record that `phone` belongs to a customer ("verified" a code, or "delivered" to), so
-    its messages are no longer capped. In the caller's transaction; idempotent."""
+    """Record that `phone` belongs to a customer (it "verified" a code, was "delivered" to,
+    or wrote to us on "whatsapp"), so its messages are no longer capped. In the caller's
+    transaction; idempotent."""
     db.session.execute(insert(KnownPhone).values(phone=phone, reason=reason, known_since=utcnow())
                        .on_conflict_do_nothing(index_elements=["phone"]))
 
@@ -298,9 +299,9 @@ def expire_secrets(now=None) -> int:
     Rows still unsent (queued, or a send cut off midway) become 'expired' and are never
     sent (a late code is useless); sent or failed ones just lose the code. To keep the
     promise between two runs of the sweeper, rows are expired one sweeper interval early,
-    at SECRET_LIFETIME - PERIODIC_INTERVAL: a code that would arrive with under a minute
-    left is not worth sending. Runs before `sweep` so an expired row is not re-enqueued.
-    Idempotent; one UPDATE, commits.
+    at SECRET_LIFETIME - PERIODIC_INTERVAL (30 s by default): a code that would arrive with
+    so little time left is not worth sending. Runs before `sweep`, so an expired row is not
+    re-enqueued. Idempotent; two UPDATEs, one commit.
     """
     now = now or utcnow()
     early = timedelta(seconds=min(current_app.config["PERIODIC_INTERVAL"], 300))
@@ -357,7 +358,11 @@ def resend(notification_id: int, actor: str) -> Notification:
 
 
 def note_whatsapp_inbound(phone: str) -> None:
-    """Open (or extend) the customer's 24-hour WhatsApp window. Commits."""
+    """Open (or extend) the customer's 24-hour WhatsApp window. Commits.
+
+    Writing to us from a number proves it as a code would (Twilio signs the webhook and
+    WhatsApp verified the number), so it is known from then on."""
+    remember_known_phone(phone, "whatsapp")
     db.session.execute(insert(WhatsAppWindow).values(phone=phone, last_inbound_at=utcnow())
                        .on_conflict_do_update(index_elements=["phone"],
                                               set_={"last_inbound_at": utcnow()}))
@@ -373,5 +378,5 @@ def failed_count(since=None) -> int:
 
 
 __all__ = ["queue_message", "queue_order_message", "queue_order_placed", "queue_status_message",
-           "remember_known_phone", "deliver", "sweep", "expire_secrets", "record_status", "resend", "note_whatsapp_inbound",
-           "failed_count"]
+           "remember_known_phone", "deliver", "sweep", "expire_secrets", "record_status",
+           "resend", "note_whatsapp_inbound", "failed_count"]

@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from ..extensions import db
+from ..i18n import ngettext
 from ..models import LookupAttempt, LookupCode, Order, utcnow
 from .errors import DomainError
 from .notifications import SECRET_LIFETIME, queue_message, remember_known_phone
@@ -166,7 +167,8 @@ def verify_code(phone: str, code: str, address: str) -> None:
         if left == 0:
             raise CodeRefused("That code is not right, and that was the last try. "
                               "Please ask for a new code.")
-        raise CodeRefused(f"That code is not right. {left} {'try' if left == 1 else 'tries'} left.")
+        raise CodeRefused(ngettext("That code is not right. %(num)d try left.",
+                                   "That code is not right. %(num)d tries left.", left))
     row.used_at = now
     remember_known_phone(phone, "verified")  # its messages are no longer capped
     record_attempt("verify", address, True)

@@ -84,6 +84,7 @@ def test_the_owner_alert_names_three_lines_and_counts_the_rest(kaju, rasgulla):
     ("S.Kumar", "S. Kumar"),
     ("Ring twice.Gate code 1234", "Ring twice. Gate code 1234"),
     ("1.5 kg, 203.0.113.5/login", "1.5 kg,"),
+    ("Flat No.12/4, evil.example:8080/x", "Flat No.12/4,"),
     ("Asha\nRao\r\n\tx\x1b[31m", "Asha Rao x [31m"),
     ("\u202eoaR ahsA", "oaR ahsA"),                          # a right-to-left override
     ("आशा राव", "आशा राव"),

@@ -85,6 +85,16 @@ def test_a_number_that_verified_a_code_is_known_and_not_capped(shop, monkeypatch
     assert {status for _, status, _ in _customer_messages()} == {"queued"}
 
 
+def test_a_number_that_wrote_to_us_on_whatsapp_is_known(shop):
+    from sweetshop.services.notifications import note_whatsapp_inbound
+
+    note_whatsapp_inbound(STRANGER)
+    assert db.session.get(KnownPhone, STRANGER).reason == "whatsapp"
+    for _ in range(5):
+        make_order((shop, "500 g", 1), phone=STRANGER)
+    assert {status for _, status, _ in _customer_messages()} == {"queued"}
+
+
 def test_the_cap_counts_the_last_24_hours(shop):
     for _ in range(3):
         make_order((shop, "500 g", 1), phone=STRANGER)
