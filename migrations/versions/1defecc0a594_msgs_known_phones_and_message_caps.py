@@ -25,11 +25,16 @@ def upgrade():
     )
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.create_index('ix_notification_to_created_at', ['to', 'created_at'], unique=False)
-    # Numbers that already had an order delivered are known from the start.
+    # Numbers that already had an order delivered, or wrote to us on WhatsApp, are known.
     op.execute("""
         INSERT INTO known_phone (phone, reason, known_since)
         SELECT phone, 'delivered', min(created_at) FROM "order"
         WHERE status = 'delivered' GROUP BY phone
+    """)
+    op.execute("""
+        INSERT INTO known_phone (phone, reason, known_since)
+        SELECT phone, 'whatsapp', last_inbound_at FROM whatsapp_window
+        ON CONFLICT (phone) DO NOTHING
     """)
 
 
