@@ -59,7 +59,7 @@ def quote(text: str | None, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = limit - 1
-    while cut > 0 and unicodedata.combining(text[cut]):
+    while cut > 0 and unicodedata.category(text[cut]).startswith("M"):  # a vowel sign, an accent
         cut -= 1
     return text[:cut].rstrip(" ,;:-") + "…"
 
@@ -112,11 +112,11 @@ def admin_order_link(order) -> str:
 
 
 def _owner_new_order(order, total: str, cod_due: bool) -> str:
-    note = quote(order.note, NOTE_LIMIT)
+    name, note = quote(order.customer_name, NAME_LIMIT), quote(order.note, NOTE_LIMIT)
     return " ".join(part for part in (
         f"New order #{order.number}: {total}{', cash on delivery' if cod_due else ''}.",
         sentence(items_summary(order)),
-        sentence(f"From {quote(order.customer_name, NAME_LIMIT)}"),
+        sentence(f"From {name}") if name else "",
         f"Note: “{note}”" if note else "",
         admin_order_link(order),
     ) if part)

@@ -62,6 +62,13 @@ def test_the_owner_alert_names_the_items_and_the_cleaned_note(app, kaju, rasgull
         f"{base}/admin/orders/{order.id}")
 
 
+def test_a_name_that_was_only_a_link_is_left_out(app, kaju):
+    order = _order((kaju, "500 g", 1), name="https://evil.example/kyc")
+    assert _owner_alert(order) == (
+        "New order #1001: ₹580, cash on delivery. 1 × Kaju Katli 500 g. "
+        f"{app.config['PUBLIC_BASE_URL']}/admin/orders/{order.id}")
+
+
 def test_the_owner_alert_names_three_lines_and_counts_the_rest(kaju, rasgulla):
     laddoo, jalebi = make_product("Besan Laddoo"), make_product("Jalebi")
     order = _order((kaju, "250 g", 1), (rasgulla, "Box of 6", 1), (laddoo, "1 kg", 1),
@@ -98,9 +105,10 @@ def test_customer_text_is_one_line_without_links(typed, quoted):
 def test_customer_text_is_cut_to_its_limit_never_inside_a_letter():
     assert quote("a" * 100, NAME_LIMIT) == "a" * (NAME_LIMIT - 1) + "…"
     assert len(quote("x " * 100, NOTE_LIMIT)) <= NOTE_LIMIT
-    # "कि" is a consonant and a vowel sign: the cut does not leave the sign alone.
+    # "कि" is a consonant and its vowel sign: the cut does not part them.
     cut = quote("क" * 38 + "कि" + "क", NAME_LIMIT)
-    assert len(cut) <= NAME_LIMIT and cut.endswith("क…")
+    assert cut == "क" * 38 + "…"
+    assert quote("q\u0301" * 30, NAME_LIMIT) == "q\u0301" * 19 + "…"  # q + combining acute
 
 
 def test_a_sentence_ends_in_one_full_stop():
