@@ -18,6 +18,7 @@
 | TWILIO_TIMEOUT      | seconds to wait for Twilio                                     | 10 |
 | NOTIFY_MAX_ATTEMPTS | tries for a message before it is marked failed                 | 6 |
 | NOTIFY_CLAIM_TIMEOUT | seconds after which a send that never finished is checked and retried | 120 |
+| NOTIFY_UNKNOWN_NUMBER_DAILY_CAP | a number that has not verified a code or had an order delivered hears about at most this many orders in 24 hours (more are recorded as not sent); 0: no cap | 3 |
 | TRUSTED_PROXIES     | how many reverse proxies (load balancer, Heroku router) sit in front: client addresses and https are then read from X-Forwarded-* | 0 |
 | ADMIN_SESSION_MAX_DAYS | an owner's session ends this many days after sign-in, however often used (besides 7 days idle) | 30 |
 | PERIODIC_INTERVAL   | seconds between runs of the periodic sweeper (flask periodic)  | 30 |
@@ -74,6 +75,7 @@ class Config:
         self.TWILIO_TIMEOUT = float(env.get("TWILIO_TIMEOUT", "10"))
         self.NOTIFY_MAX_ATTEMPTS = int(env.get("NOTIFY_MAX_ATTEMPTS", "6"))
         self.NOTIFY_CLAIM_TIMEOUT = int(env.get("NOTIFY_CLAIM_TIMEOUT", "120"))
+        self.NOTIFY_UNKNOWN_NUMBER_DAILY_CAP = int(env.get("NOTIFY_UNKNOWN_NUMBER_DAILY_CAP", "3"))
         self.ADMIN_SESSION_MAX_DAYS = int(env.get("ADMIN_SESSION_MAX_DAYS", "30"))
         self.PERIODIC_INTERVAL = int(env.get("PERIODIC_INTERVAL", "30"))
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))

@@ -5,6 +5,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from .i18n import ngettext
 from .models.catalog import Unit
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
@@ -75,7 +76,7 @@ def format_quantity(amount: int, unit: Unit | str) -> str:
     """Grams read as kg from 1 kg up; pieces read as pieces."""
     unit = Unit(unit)
     if unit is Unit.PIECE:
-        return f"{amount} piece" if amount == 1 else f"{amount} pieces"
+        return ngettext("%(num)d piece", "%(num)d pieces", amount)
     if amount >= 1000:
         kg = amount / 1000
         return f"{kg:g} kg"

@@ -17,7 +17,9 @@ def tasks():
     """(name, function) pairs; later features add their sweeps here."""
     from .services import notifications, order_lookup, otp, payments
 
-    return [("notifications", notifications.sweep), ("lookup_codes", otp.prune),
+    # Expired codes first, so the sweep does not re-enqueue a code that is past its use.
+    return [("expired_codes", notifications.expire_secrets),
+            ("notifications", notifications.sweep), ("lookup_codes", otp.prune),
             ("lookup_sessions", order_lookup.prune_lookup_sessions),
             *payments.payment_tasks()]
 

@@ -4,7 +4,7 @@ from .base import utcnow
 from .cart import Cart, CartLine
 from .catalog import Category, Product, StockMovement, Unit, Variant
 from .lookup import LookupAttempt, LookupCode, LookupSession
-from .notifications import Notification, WhatsAppWindow
+from .notifications import KnownPhone, Notification, WhatsAppWindow
 from .orders import Order, OrderItem, OrderStatus, OrderStatusChange, PaymentMethod, PaymentStatus
 from .payments import Payment, PaymentAttempt, Refund, WebhookEvent
 from .shop import ShopSettings
@@ -13,6 +13,6 @@ __all__ = [
     "utcnow", "Category", "Product", "Variant", "StockMovement", "Unit", "Cart", "CartLine",
     "Order", "OrderItem", "OrderStatusChange", "OrderStatus", "PaymentStatus", "PaymentMethod",
     "ShopSettings", "AdminUser", "AdminSession", "LoginAttempt",
-    "Notification", "WhatsAppWindow", "LookupCode", "LookupAttempt", "LookupSession",
+    "Notification", "WhatsAppWindow", "KnownPhone", "LookupCode", "LookupAttempt", "LookupSession",
     "Payment", "PaymentAttempt", "Refund", "WebhookEvent",
 ]

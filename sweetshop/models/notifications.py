@@ -22,6 +22,8 @@ class Notification(db.Model):
     __table_args__ = (
         Index("ix_notification_pending", "status", "next_attempt_at",
               postgresql_where="status IN ('queued', 'sending')"),
+        # The daily cap on messages to numbers not yet known counts by number and time.
+        Index("ix_notification_to_created_at", "to", "created_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"), index=True)
@@ -54,3 +56,13 @@ class WhatsAppWindow(db.Model):
     __tablename__ = "whatsapp_window"
     phone: Mapped[str] = mapped_column(String(20), primary_key=True)
     last_inbound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class KnownPhone(db.Model):
+    """A number shown to belong to a customer: it verified a one-time code, an order was
+    delivered to it, or it wrote to us on WhatsApp. Messages to other numbers are capped
+    per day (services/notifications)."""
+    __tablename__ = "known_phone"
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)  # E.164
+    reason: Mapped[str] = mapped_column(String(20))   # "verified" | "delivered" | "whatsapp"
+    known_since: Mapped[datetime] = created_at_column()

@@ -16,9 +16,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..formatting import format_quantity
 from ..models import Cart, CartLine, Product, Variant
 from .errors import InvalidInput, NotFound, OutOfStock
+from .messages import stock_left
 from .shop import get_settings
 
 TOKEN_BYTES = 24
@@ -219,10 +219,12 @@ def view_cart(token: str | None) -> CartView:
 def price_lines(lines: list[CartLine]) -> CartView:
     view = CartView()
     wanted: dict[int, int] = defaultdict(int)
+    packs_of: dict[int, int] = defaultdict(int)  # product id -> how many of its packs
     for line in lines:
         view.lines.append(CartLineView(variant=line.variant, product=line.variant.product,
                                        quantity=line.quantity))
         wanted[line.variant.product_id] += line.variant.quantity * line.quantity
+        packs_of[line.variant.product_id] += 1
     for line in view.lines:
         product, variant = line.product, line.variant
         if not product.active or not variant.active:
@@ -231,10 +233,7 @@ def price_lines(lines: list[CartLine]) -> CartView:
             if product.stock < min(v.quantity for v in product.active_variants):
                 line.problem = f"{product.name} is sold out. Please remove it."
             else:
-                line.problem = (
-                    f"Only {format_quantity(product.stock, product.unit)} of {product.name} "
-                    "is left, for all packs together. Please reduce the quantity."
-                )
+                line.problem = stock_left(product, variant, shared=packs_of[product.id] > 1)
     view.subtotal_paise = sum(ln.line_total_paise for ln in view.lines)
     settings = get_settings()
     if view.lines:

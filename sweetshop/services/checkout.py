@@ -117,7 +117,7 @@ def _place_order(cart_token, details: CustomerDetails, key: str) -> Order:
     for line in view.lines:
         wanted[line.product.id] += line.base_quantity
     short = [ln for ln in view.lines if ln.problem and wanted[ln.product.id] > ln.product.stock]
-    problems = "; ".join(dict.fromkeys(ln.problem for ln in view.lines if ln.problem))
+    problems = " ".join(dict.fromkeys(ln.problem for ln in view.lines if ln.problem))
     if problems:
         db.session.rollback()
         if short:

@@ -14,15 +14,16 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import event, or_, select
+from sqlalchemy import distinct, event, exists, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..integrations.twilio import PermanentFailure, TemporaryFailure, get_messenger
-from ..models import Notification, Order, WhatsAppWindow, utcnow
+from ..models import KnownPhone, Notification, Order, WhatsAppWindow, utcnow
 from ..models.notifications import STATUS_RANK
 from ..queueing import enqueue
-from .messages import compose
+from .messages import REDACTED_CODE, compose, redacted_code_message
 from .shop import get_settings
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,11 @@ JOB = "sweetshop.jobs.send_notification"
 BACKOFF = [30, 120, 600, 1800, 3600, 7200]  # seconds between tries
 WHATSAPP_WINDOW = timedelta(hours=24)
 SECRET_KINDS = {"lookup_code"}  # messages whose text must not outlive their sending
+SECRET_LIFETIME = timedelta(minutes=10)  # how long a one-time code works (otp.CODE_TTL)
+# Not capped for numbers that are not yet known: lookup codes have their own, stricter
+# limits (services/otp.py) and are how a number becomes known; owner alerts go to the owner.
+UNCAPPED_KINDS = {"lookup_code", "owner_new_order"}
+CAP_WINDOW = timedelta(hours=24)
 SWEEP_GRACE = timedelta(seconds=30)  # give the after-commit enqueue a head start
 ORDER_KINDS = {
     "accepted": "order_accepted", "ready": "order_ready",
@@ -50,7 +56,10 @@ def queue_message(kind: str, to: str, *, channel: str = "sms", order: Order | No
     all the same, so the caller does the same work either way: a lookup code asked for a
     number without orders must not answer faster than one for a customer's number.
     """
-    body, variables = compose(kind, get_settings().name, order, **extra)
+    settings = get_settings()
+    if not skip_reason:
+        skip_reason = _daily_cap_reason(kind, to, order, settings)
+    body, variables = compose(kind, settings.name, order, shop_phone=settings.phone, **extra)
     status = "queued"
     if skip_reason:
         body, variables, status = f"Not sent: {skip_reason}", {}, "skipped"
@@ -63,6 +72,47 @@ def queue_message(kind: str, to: str, *, channel: str = "sms", order: Order | No
     return notification
 
 
+def _daily_cap_reason(kind: str, to: str, order: Order | None, settings) -> str | None:
+    """Why a message to `to` must not be sent, if it is over the cap for unknown numbers.
+
+    Anyone can type any number at checkout, so a number that has not proved it is a
+    customer's (a one-time code verified, or an order delivered: KnownPhone) hears about at
+    most NOTIFY_UNKNOWN_NUMBER_DAILY_CAP orders in 24 hours. The cap counts orders, not
+    messages: once a number was told about an order, every later message about that order
+    goes through, so a new customer's own order is followed to the door, while a flood of
+    orders made out to a stranger stops at the cap. Counted from the outbox itself, under a
+    transaction-scoped advisory lock on the number, so concurrent checkouts count one after
+    the other. Every caller queues its messages after taking its row locks, so this lock
+    is always taken last and cannot deadlock.
+    """
+    cap = current_app.config["NOTIFY_UNKNOWN_NUMBER_DAILY_CAP"]
+    if not cap or kind in UNCAPPED_KINDS or to in settings.owner_phone_list:
+        return None
+    if db.session.get(KnownPhone, to) is not None:
+        return None
+    db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"notify-number:{to}"))))
+    told = (Notification.to == to, Notification.status != "skipped",
+            Notification.kind.notin_(UNCAPPED_KINDS))
+    if order is not None and order.id is not None and db.session.scalar(
+            select(exists().where(*told, Notification.order_id == order.id))):
+        return None
+    orders_told = db.session.scalar(
+        select(func.count(distinct(func.coalesce(Notification.order_id, -Notification.id))))
+        .where(*told, Notification.created_at > utcnow() - CAP_WINDOW))
+    if orders_told < cap:
+        return None
+    return (f"this number has not verified a code or had an order delivered, and it was told "
+            f"about {orders_told} orders in the last 24 hours (the limit for new numbers)")
+
+
+def remember_known_phone(phone: str, reason: str) -> None:
+    """Record that `phone` belongs to a customer (it "verified" a code, was "delivered" to,
+    or wrote to us on "whatsapp"), so its messages are no longer capped. In the caller's
+    transaction; idempotent."""
+    db.session.execute(insert(KnownPhone).values(phone=phone, reason=reason, known_since=utcnow())
+                       .on_conflict_do_nothing(index_elements=["phone"]))
+
+
 def queue_order_message(order: Order, kind: str, **extra) -> Notification:
     channel = "whatsapp" if order.notify_whatsapp else "sms"
     return queue_message(kind, order.phone, channel=channel, order=order, **extra)
@@ -71,13 +121,13 @@ def queue_order_message(order: Order, kind: str, **extra) -> Notification:
 def queue_order_placed(order: Order) -> None:
     """The customer's confirmation and one message to each owner phone."""
     queue_order_message(order, "order_placed")
-    items = sum(item.quantity for item in order.items)
     for phone in get_settings().owner_phone_list:
-        queue_message("owner_new_order", phone, order=order,
-                      items=f"{items} pack{'s' if items != 1 else ''}")
+        queue_message("owner_new_order", phone, order=order)
 
 
 def queue_status_message(order: Order, to_status: str, note: str = "") -> None:
+    if to_status == "delivered":
+        remember_known_phone(order.phone, "delivered")
     kind = ORDER_KINDS.get(to_status)
     if kind:
         queue_order_message(order, kind, reason=note)
@@ -199,9 +249,7 @@ def _record_sent(row_id: int, sid: str, status: str) -> None:
     row = db.session.get(Notification, row_id, with_for_update=True)
     row.provider_sid = row.provider_sid or sid
     row.sent_at = row.sent_at or utcnow()
-    if row.kind in SECRET_KINDS:
-        # Once delivered, a live code has no business sitting readable in the outbox.
-        row.body, row.variables = "(one-time code sent; not kept)", {}
+    _redact_secret(row)
     status = status if status in STATUS_RANK else "sent"
     if STATUS_RANK.get(status, 0) < STATUS_RANK["sent"]:
         status = "sent"  # Twilio answered: it has the message, whatever it calls it
@@ -229,6 +277,7 @@ def record_status(sid: str, status: str, error_code: str | None = None,
         return False
     row.provider_sid = sid
     row.sent_at = row.sent_at or utcnow()
+    _redact_secret(row)
     if STATUS_RANK[status] > STATUS_RANK.get(row.status, 0):
         row.status = status
         if error_code:
@@ -236,6 +285,39 @@ def record_status(sid: str, status: str, error_code: str | None = None,
             row.error_message = f"Twilio reported {status} (error {error_code})"
     db.session.commit()
     return True
+
+
+def _redact_secret(row: Notification) -> None:
+    """Once Twilio has a one-time code's message, the outbox keeps only its shape."""
+    if row.kind in SECRET_KINDS and row.status != "skipped":
+        row.body, row.variables = redacted_code_message(get_settings().name)
+
+
+def expire_secrets(now=None) -> int:
+    """Periodic: no row keeps a one-time code past the code's lifetime. Returns how many.
+
+    Rows still unsent (queued, or a send cut off midway) become 'expired' and are never
+    sent (a late code is useless); sent or failed ones just lose the code. To keep the
+    promise between two runs of the sweeper, rows are expired one sweeper interval early,
+    at SECRET_LIFETIME - PERIODIC_INTERVAL (30 s by default): a code that would arrive with
+    so little time left is not worth sending. Runs before `sweep`, so an expired row is not
+    re-enqueued. Idempotent; two UPDATEs, one commit.
+    """
+    now = now or utcnow()
+    early = timedelta(seconds=min(current_app.config["PERIODIC_INTERVAL"], 300))
+    body, variables = redacted_code_message(get_settings().name)
+    stale = (Notification.kind.in_(SECRET_KINDS), Notification.status != "skipped",
+             Notification.created_at <= now - (SECRET_LIFETIME - early))
+    n = db.session.execute(
+        update(Notification).where(*stale, Notification.status.in_(("queued", "sending")))
+        .values(status="expired", body=body, variables=variables,
+                error_message="Not sent: the code expired before it could be sent.",
+                updated_at=now)).rowcount
+    n += db.session.execute(
+        update(Notification).where(*stale, ~Notification.body.contains(REDACTED_CODE))
+        .values(body=body, variables=variables, updated_at=now)).rowcount
+    db.session.commit()
+    return n
 
 
 def sweep(now=None) -> int:
@@ -256,10 +338,14 @@ def sweep(now=None) -> int:
 
 def resend(notification_id: int, actor: str) -> Notification:
     """The owner's "Resend": a new outbox row with the same words, enqueued after commit."""
+    from .errors import InvalidTransition, NotFound
+
     original = db.session.get(Notification, notification_id)
     if original is None:
-        from .errors import NotFound
         raise NotFound("That message does not exist.")
+    if original.kind in SECRET_KINDS or original.status in ("skipped", "expired"):
+        # Its words are not kept (a code) or were never meant to go (a capped message).
+        raise InvalidTransition("This message cannot be sent again.")
     copy = Notification(kind=original.kind, channel=original.channel, to=original.to,
                         body=original.body, variables=original.variables,
                         order_id=original.order_id, status="queued", next_attempt_at=utcnow())
@@ -272,9 +358,11 @@ def resend(notification_id: int, actor: str) -> Notification:
 
 
 def note_whatsapp_inbound(phone: str) -> None:
-    """Open (or extend) the customer's 24-hour WhatsApp window. Commits."""
-    from sqlalchemy.dialects.postgresql import insert
+    """Open (or extend) the customer's 24-hour WhatsApp window. Commits.
 
+    Writing to us from a number proves it as a code would (Twilio signs the webhook and
+    WhatsApp verified the number), so it is known from then on."""
+    remember_known_phone(phone, "whatsapp")
     db.session.execute(insert(WhatsAppWindow).values(phone=phone, last_inbound_at=utcnow())
                        .on_conflict_do_update(index_elements=["phone"],
                                               set_={"last_inbound_at": utcnow()}))
@@ -290,5 +378,5 @@ def failed_count(since=None) -> int:
 
 
 __all__ = ["queue_message", "queue_order_message", "queue_order_placed", "queue_status_message",
-           "deliver", "sweep", "record_status", "resend", "note_whatsapp_inbound",
-           "failed_count"]
+           "remember_known_phone", "deliver", "sweep", "expire_secrets", "record_status",
+           "resend", "note_whatsapp_inbound", "failed_count"]

@@ -22,12 +22,13 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from ..extensions import db
+from ..i18n import ngettext
 from ..models import LookupAttempt, LookupCode, Order, utcnow
 from .errors import DomainError
-from .notifications import queue_message
+from .notifications import SECRET_LIFETIME, queue_message, remember_known_phone
 
 CODE_DIGITS = 6
-CODE_TTL = timedelta(minutes=10)
+CODE_TTL = SECRET_LIFETIME  # the outbox forgets an unsent code at the same age
 MAX_WRONG_TRIES = 5
 PHONE_WINDOW, PHONE_LIMIT = timedelta(minutes=15), 3
 PHONE_DAY_LIMIT = 10          # so 5 tries x 3 codes cannot repeat all day against one phone
@@ -151,8 +152,10 @@ def verify_code(phone: str, code: str, address: str) -> None:
         if left == 0:
             raise CodeRefused("That code is not right, and that was the last try. "
                               "Please ask for a new code.")
-        raise CodeRefused(f"That code is not right. {left} {'try' if left == 1 else 'tries'} left.")
+        raise CodeRefused(ngettext("That code is not right. %(num)d try left.",
+                                   "That code is not right. %(num)d tries left.", left))
     row.used_at = now
+    remember_known_phone(phone, "verified")  # its messages are no longer capped
     record_attempt("verify", address, True)
     db.session.commit()
 

@@ -84,3 +84,20 @@ def test_an_orders_page_marks_orders_as_the_current_section(owner_client, in_db)
     assert '<a href="/admin/orders" aria-current="true">Orders</a>' in html
     listing = owner_client.get("/admin/orders").get_data(as_text=True)
     assert '<a href="/admin/orders" aria-current="page">Orders</a>' in listing
+
+
+def test_a_message_held_back_by_the_daily_cap_shows_why_and_cannot_be_resent(
+        owner_client, in_db):
+    def build():
+        product = make_product("Kaju Katli")
+        return [make_order((product, "500 g", 1), phone="+919812345678").id for _ in range(4)]
+    fourth = in_db(build)[-1]
+    page = owner_client.get(f"/admin/orders/{fourth}").get_data(as_text=True)
+    assert "Skipped" in page and "Not sent: this number has not verified a code" in page
+    assert "Resend" not in page
+    skipped = in_db(lambda: db.session.query(Notification)
+                    .filter_by(order_id=fourth, kind="order_placed").one().id)
+    refused = post_form(owner_client, f"/admin/messages/{skipped}/resend", {},
+                        page=f"/admin/orders/{fourth}")
+    assert refused.status_code == 409 and "cannot be sent again" in refused.get_data(as_text=True)
+    assert in_db(lambda: db.session.query(Notification).filter_by(order_id=fourth).count()) == 1

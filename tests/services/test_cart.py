@@ -305,6 +305,39 @@ def test_a_line_whose_sweet_sold_out_after_adding_says_so():
     assert "sold out" in line.problem
 
 
+def _problems_when_stock_falls_to(product, stock, *lines):
+    token = None
+    for pack, quantity in lines:
+        token, _ = cart_service.add_to_cart(token, variant_named(product, pack).id, quantity)
+    product.stock = stock  # sold in the shop meanwhile
+    db.session.commit()
+    return [line.problem for line in cart_service.view_cart(token).lines]
+
+
+def test_what_is_left_is_said_in_the_lines_own_packs():
+    rasgulla = make_product("Rasgulla", unit=Unit.PIECE, stock=100,
+                            packs=(("Box of 6", 6, 15000), ("Box of 12", 12, 29000)))
+    assert _problems_when_stock_falls_to(rasgulla, 80, ("Box of 12", 7)) == [
+        "Only 6 × Box of 12 of Rasgulla are left. Please reduce the quantity."]
+    assert _problems_when_stock_falls_to(rasgulla, 12, ("Box of 12", 2)) == [
+        "Only 1 × Box of 12 of Rasgulla is left. Please reduce the quantity."]
+    # Less than one box of 12, but a box of 6 still fits: said in pieces.
+    assert _problems_when_stock_falls_to(rasgulla, 8, ("Box of 12", 1)) == [
+        "Only 8 pieces of Rasgulla are left. Please reduce the quantity."]
+
+
+def test_what_is_left_of_a_sweet_by_weight_is_said_in_kg():
+    kaju = make_product("Kaju Katli", stock=5000)
+    assert _problems_when_stock_falls_to(kaju, 1500, ("1 kg", 2)) == [
+        "Only 1.5 kg of Kaju Katli is left. Please reduce the quantity."]
+
+
+def test_one_piece_left_is_said_in_the_singular():
+    peda = make_product("Peda", unit=Unit.PIECE, stock=10, packs=(("1 piece", 1, 2000),))
+    assert _problems_when_stock_falls_to(peda, 1, ("1 piece", 2)) == [
+        "Only 1 piece of Peda is left. Please reduce the quantity."]
+
+
 def test_pieces_are_counted_across_boxes():
     jamun = make_product("Gulab Jamun", unit=Unit.PIECE, stock=30,
                          packs=(("Single piece", 1, 2500), ("Tin of 12", 12, 28000)))
@@ -315,7 +348,9 @@ def test_pieces_are_counted_across_boxes():
     cart_service.set_line_quantity(token, variant_named(jamun, "Single piece").id, 7)
 
     view = cart_service.view_cart(token)
-    assert all(line.problem and "30 pieces" in line.problem for line in view.lines)
+    assert [line.problem for line in view.lines] == [
+        "Only 30 pieces of Gulab Jamun are left, for all packs together. "
+        "Please reduce the quantity."] * 2
     assert not view.can_checkout
 
 

@@ -230,6 +230,23 @@ def test_stock_sold_meanwhile_refuses_the_order_and_writes_nothing(kaju_and_jamu
     assert_nothing_written({kaju_id: 1000, jamun_id: 120}, lines=3)
 
 
+def test_each_sweet_short_of_stock_is_one_sentence_of_the_refusal(customer):
+    kaju = make_product("Kaju Katli", stock=2000)
+    laddoo = make_product("Besan Laddoo", stock=2000)
+    token, _ = cart_service.add_to_cart(None, variant_named(kaju, "1 kg").id, 2)
+    cart_service.add_to_cart(token, variant_named(laddoo, "1 kg").id, 2)
+    kaju.stock, laddoo.stock = 1500, 1000
+    db.session.commit()
+
+    with pytest.raises(OutOfStock) as refused:
+        place_order(token, customer, new_idempotency_key())
+
+    assert refused.value.message == (
+        "Some sweets sold out while you were shopping: "
+        "Only 1.5 kg of Kaju Katli is left. Please reduce the quantity. "
+        "Only 1 kg of Besan Laddoo is left. Please reduce the quantity.")
+
+
 def test_one_pack_larger_than_the_stock_left_is_out_of_stock(customer):
     kaju = make_product("Kaju Katli", stock=2000)
     token, _ = cart_service.add_to_cart(None, variant_named(kaju, "1 kg").id, 1)

@@ -119,5 +119,5 @@ def test_a_cart_full_of_stock_problems_is_still_bounded(app, client, in_db):
     large, statements = measure(app, client, shop, "cart")
     html = client.get("/cart").get_data(as_text=True)
 
-    assert html.count("is left, for all packs together") == LARGE
+    assert html.count("Please reduce the quantity.") == LARGE
     assert large == small, "\n".join(statements)
