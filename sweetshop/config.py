@@ -7,7 +7,7 @@
 | DATABASE_URL        | PostgreSQL URL (postgres://, postgresql://, postgresql+psycopg://) | required (make run starts an embedded one) |
 | DB_POOL_SIZE        | connections each web/worker process keeps open to PostgreSQL (see the connection budget in README) | 5 |
 | DB_MAX_OVERFLOW     | extra connections a process may open at a peak, closed again after | 5 |
-| DB_POOL_TIMEOUT     | seconds a request waits for a free connection (or for a full server to take one) before the 503 page | 2 |
+| DB_POOL_TIMEOUT     | whole seconds a request waits for a free connection (or for a full server to take one) before the 503 page | 2 |
 | DB_CONNECT_TIMEOUT  | seconds to connect to PostgreSQL (psycopg: at least 2)       | 2 |
 | DB_STATEMENT_TIMEOUT | seconds one statement may run on the server (statement_timeout; 0: no limit) | 2.5 |
 | DB_LOCK_TIMEOUT     | seconds a statement waits for a row or table lock (lock_timeout; 0: no limit) | 2 |
@@ -63,7 +63,7 @@ class Config:
         # Pool and time limits: sweetshop/database.py turns these into engine options.
         self.DB_POOL_SIZE = int(env.get("DB_POOL_SIZE", "5"))
         self.DB_MAX_OVERFLOW = int(env.get("DB_MAX_OVERFLOW", "5"))
-        self.DB_POOL_TIMEOUT = float(env.get("DB_POOL_TIMEOUT", "2"))
+        self.DB_POOL_TIMEOUT = int(env.get("DB_POOL_TIMEOUT", "2"))  # whole seconds (SQLAlchemy)
         self.DB_CONNECT_TIMEOUT = float(env.get("DB_CONNECT_TIMEOUT", "2"))
         self.DB_STATEMENT_TIMEOUT = float(env.get("DB_STATEMENT_TIMEOUT", "2.5"))
         self.DB_LOCK_TIMEOUT = float(env.get("DB_LOCK_TIMEOUT", "2"))

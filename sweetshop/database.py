@@ -136,7 +136,7 @@ def outage_kind(error: BaseException) -> str | None:
         if error.connection_invalidated and not isinstance(error.orig, psycopg.Error):
             return "unreachable"
         error = error.orig
-    if isinstance(error, DatabaseTimeout | pg_errors.QueryCanceled):
+    if isinstance(error, DatabaseTimeout | pg_errors.QueryCanceled | pg_errors.ConnectionTimeout):
         return "timeout"
     if isinstance(error, pg_errors.LockNotAvailable | pg_errors.DeadlockDetected
                   | pg_errors.SerializationFailure):

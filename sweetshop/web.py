@@ -85,13 +85,13 @@ def register_web(app: Flask) -> None:
         def header_cart_count():
             if "cart_count" not in g:
                 g.cart_count = database_read(
-                    lambda: cart_count(request.cookies.get(CART_COOKIE)), fallback=0)
+                    lambda: cart_count(request.cookies.get(CART_COOKIE)), fallback=lambda: 0)
             return g.cart_count
 
         def shop():
             if "shop" not in g:
                 g.shop = database_read(lambda: remember_shop(get_settings()),
-                                       fallback=last_known_shop())
+                                       fallback=last_known_shop)
             return g.shop
 
         # Entries whose pages are not registered (yet) are left out rather than breaking the menu.
@@ -165,9 +165,9 @@ def database_unavailable(kind: str, error: BaseException):
 
 
 def database_read(read, fallback):
-    """read(), or `fallback` if the database is down (then marked down for this request)."""
+    """read(), or fallback() if the database is down (then marked down for this request)."""
     if g.get("database_down"):
-        return fallback
+        return fallback()
     try:
         return read()
     except Exception as error:
@@ -176,33 +176,40 @@ def database_read(read, fallback):
             raise
         g.database_down = kind
         discard_session(db.session)
-        return fallback
+        return fallback()
 
 
-class ShopFacts:
-    """What the layout shows of the settings row: a detached copy, usable after the session
-    is gone, and kept per process as the fallback while the database is down."""
+def shop_facts(settings=None):
+    """A copy of the settings row that is in no session, so reading it in a template never
+    loads from the database (the row itself expires at every commit). Without a row: the
+    columns' defaults."""
+    from sqlalchemy import inspect
 
-    def __init__(self, settings=None):
-        self.name = settings.name if settings else "Sweetshop"
-        self.tagline = settings.tagline if settings else ""
-        self.phone = settings.phone if settings else ""
-        self.is_open = settings.is_open if settings else True
-        self.free_delivery_above_paise = settings.free_delivery_above_paise if settings else 0
-        self.cod_max_paise = settings.cod_max_paise if settings else 0
+    from .models import ShopSettings
+
+    values = {}
+    for attribute in inspect(ShopSettings).column_attrs:
+        if settings is not None:
+            values[attribute.key] = getattr(settings, attribute.key)
+        else:
+            default = attribute.columns[0].default
+            values[attribute.key] = default.arg if default is not None and default.is_scalar \
+                else None
+    return ShopSettings(**values)
 
 
-_last_known_shop = ShopFacts()
+_last_known_shop = None
 
 
 def remember_shop(settings):
+    """The layout's copy of the settings, kept per process for while the database is down."""
     global _last_known_shop
-    _last_known_shop = ShopFacts(settings)
-    return settings
-
-
-def last_known_shop() -> ShopFacts:
+    _last_known_shop = shop_facts(settings)
     return _last_known_shop
+
+
+def last_known_shop():
+    return _last_known_shop if _last_known_shop is not None else shop_facts()
 
 
 def error_response(status: int, message: str):

@@ -164,13 +164,17 @@ def procfile_web_command() -> str:
 class ProcfileWeb:
     """gunicorn as the Procfile runs it, on 127.0.0.1:port, its log in log_path."""
 
-    def __init__(self, port: int, env: dict[str, str], log_path: Path):
+    def __init__(self, port: int, env: dict[str, str], log_path: Path, app: str = "wsgi:app",
+                 pythonpath: str | None = None):
         self.port = port
         self.log_path = log_path
         bin_dir = str(Path(sys.executable).parent)
         env = dict(env, PORT=str(port), PYTHONUNBUFFERED="1",
                    PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', os.environ.get('PATH', ''))}")
         self.command = procfile_web_command()
+        if app != "wsgi:app":  # e.g. bench/wsgi_bench.py: the same app, its limits raised
+            extra = f" --pythonpath {ROOT / pythonpath}" if pythonpath else ""
+            self.command = self.command.replace("wsgi:app", app + extra, 1)
         self.proc = subprocess.Popen(["bash", "-c", f"exec {self.command}"], cwd=ROOT, env=env,
                                      start_new_session=True, stdout=subprocess.DEVNULL,
                                      stderr=open(log_path, "w"))
