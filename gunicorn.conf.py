@@ -16,4 +16,9 @@ worker_class = "gevent"
 worker_connections = 1000
 timeout = 30            # a worker that stops answering its heartbeat (a CPU loop) is replaced
 graceful_timeout = 20   # SIGTERM: requests in flight may finish
-keepalive = 5           # seconds an idle keep-alive connection is kept
+# Seconds an idle keep-alive connection is kept. gevent workers also give every request
+# this long to finish its headers, so a client that trickles them is cut off after 5 s; one
+# that trickles a body holds only its greenlet (and the proxy in front stops those).
+keepalive = 5
+# Not preload_app: psycopg picks its cooperative wait only if gevent has patched the
+# standard library before psycopg is imported, which the worker does before loading the app.
