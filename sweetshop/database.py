@@ -166,7 +166,7 @@ def discard_session(session) -> None:
         session.rollback()
         return
     except Exception as error:
-        log.info("Rollback failed (%s); dropping the session's connections", error)
+        log.info("Rollback failed (%s); dropping the session's connections", _first_line(error))
     try:
         session.invalidate()
     except Exception:
@@ -178,12 +178,16 @@ def remove_session(scoped_session) -> None:
     try:
         scoped_session.remove()
     except Exception as error:
-        log.info("Closing the session failed (%s); dropping its connections", error)
+        log.info("Closing the session failed (%s); dropping its connections", _first_line(error))
         try:
             scoped_session().invalidate()
         except Exception:
             log.debug("Invalidating the session failed too", exc_info=True)
         scoped_session.registry.clear()
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [error.__class__.__name__])[0]
 
 
 @contextlib.contextmanager

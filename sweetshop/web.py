@@ -159,7 +159,7 @@ def database_unavailable(kind: str, error: BaseException):
     """The shop's own 503 page (or fragment) for an outage, rendered without the database."""
     g.database_down = kind
     log.warning("Database %s on %s %s: %s", kind, request.method, request.path,
-                str(error).splitlines()[0] if str(error) else error.__class__.__name__)
+                (str(error).splitlines() or [error.__class__.__name__])[0])
     response, status = error_response(503, DATABASE_UNAVAILABLE_MESSAGE)
     return response, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
