@@ -121,3 +121,20 @@ def test_the_layout_reads_a_copy_of_the_settings_that_a_commit_cannot_expire(app
             html = render_template_string("{{ shop().name }} {{ shop().is_open }}")
         assert statements == [] and "Sweetshop" in html
         db.session.remove()
+
+
+def test_when_every_pooled_connection_is_busy_a_request_waits_briefly_then_gets_the_503_page(
+        app_with):
+    shop = app_with(DB_POOL_SIZE=1, DB_MAX_OVERFLOW=0, DB_POOL_TIMEOUT=1)
+
+    with shop.app_context():
+        engine = db.engine
+    with engine.connect():  # the pool's only connection, held
+        started = time.monotonic()
+        response = shop.test_client().get("/")
+        waited = time.monotonic() - started
+
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "Back in a moment" in response.get_data(as_text=True)
+    assert 0.9 < waited < 3
+    assert shop.test_client().get("/").status_code == 200  # and served once it is free
