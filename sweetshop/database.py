@@ -10,8 +10,9 @@ connections are dropped at once, and an outage is told apart from a bug.
   kernel still acknowledges our packets, so only the client can bound that wait; the
   connection is then closed, SQLAlchemy sees a disconnect and empties the pool. Connects
   refused because the server is full or starting up are retried within DB_POOL_TIMEOUT.
-- outage_kind(exc): "timeout", "unreachable" or "busy" when an exception means the database
-  cannot serve us right now (the web answers 503 and /health says which), else None.
+- outage_kind(exc): "timeout", "unreachable", "busy" or "disk full" when an exception means
+  the database cannot serve us right now (the web answers 503 and /health says which),
+  else None.
 - discard_session(session): roll back or, when the connection is dead, drop the session,
   without raising: for error handlers and request teardown.
 - no_time_limits(connection): lift the limits for migrations, which may run for minutes.
@@ -126,7 +127,7 @@ def _refused_for_now(error: Exception) -> bool:
 
 
 def outage_kind(error: BaseException) -> str | None:
-    """"timeout", "unreachable" or "busy" if `error` means PostgreSQL cannot serve us just now.
+    """"timeout", "unreachable", "busy" or "disk full" if PostgreSQL cannot serve us just now.
 
     None for everything else (a bad query, a constraint violated: those are bugs).
     """
@@ -145,9 +146,10 @@ def outage_kind(error: BaseException) -> str | None:
         return "busy"
     if isinstance(error, psycopg.InterfaceError) and "closed" in str(error):
         return "unreachable"
+    if isinstance(error, pg_errors.DiskFull):  # writes fail; reads may still work
+        return "disk full"
     if isinstance(error, pg_errors.AdminShutdown | pg_errors.CrashShutdown
-                  | pg_errors.CannotConnectNow | pg_errors.DiskFull
-                  | pg_errors.ConnectionException):
+                  | pg_errors.CannotConnectNow | pg_errors.ConnectionException):
         return "unreachable"
     if isinstance(error, psycopg.OperationalError) and error.sqlstate is None:
         # Raised by the client, not the server: connection refused, lost or closed.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from psycopg import errors as pg_errors
 from sqlalchemy import exc, text
 
 from sweetshop import create_app
@@ -77,6 +78,10 @@ def test_outages_are_told_apart_from_bugs(ctx):
 
     assert outage_kind(raised.value) is None
     assert outage_kind(exc.TimeoutError("QueuePool limit reached")) == "busy"
+    assert outage_kind(pg_errors.DiskFull("could not extend file")) == "disk full"
+    assert outage_kind(pg_errors.TooManyConnections("sorry, too many clients")) == "busy"
+    assert outage_kind(pg_errors.AdminShutdown("terminating connection")) == "unreachable"
+    assert outage_kind(pg_errors.UniqueViolation("duplicate key")) is None
 
 
 def test_a_lock_wait_is_bounded_and_counts_as_busy(app, in_db):
