@@ -122,6 +122,15 @@ def test_a_paused_database_gives_the_shop_page_within_seconds_and_service_resume
     shop = healthy_shop
     postgres.pause()
     try:
+        # While one request waits on the paused database, the same (single) worker answers
+        # others: psycopg waits cooperatively under gevent.
+        waiting = threading.Thread(target=shop.get, args=("/",), kwargs={"timeout": 15})
+        waiting.start()
+        time.sleep(0.3)
+        status, _, _, seconds = shop.get("/ping", timeout=5)
+        assert status == 200 and seconds < 1, seconds
+        waiting.join()
+
         answer = shop.get("/", timeout=15)
         assert_outage_page(answer)
         assert answer[3] < 7, f"the outage page took {answer[3]:.1f} s"
