@@ -48,19 +48,23 @@ class BoundedConnection(psycopg.Connection):
 
     def wait(self, gen, interval=0.1):
         if self.answer_timeout:
-            gen = self._within(gen, time.monotonic() + self.answer_timeout)
+            gen = self._within(gen, self.answer_timeout)
         return super().wait(gen, interval)
 
-    def _within(self, gen, deadline: float):
+    def _within(self, gen, limit: float):
+        """`gen`, failing once the server has sent nothing for `limit` seconds (a long
+        result that keeps arriving is fine: the server's statement_timeout bounds that)."""
+        deadline = time.monotonic() + limit
         try:
             waiting_for = next(gen)
             while True:
                 ready = yield waiting_for
-                if not ready and time.monotonic() > deadline:
+                if ready:
+                    deadline = time.monotonic() + limit
+                elif time.monotonic() > deadline:
                     gen.close()
                     self.pgconn.finish()  # closed: SQLAlchemy treats it as a disconnect
-                    raise DatabaseTimeout(
-                        f"PostgreSQL did not answer within {self.answer_timeout:g} s")
+                    raise DatabaseTimeout(f"PostgreSQL did not answer within {limit:g} s")
                 waiting_for = gen.send(ready)
         except StopIteration as stop:
             return stop.value
