@@ -4,9 +4,9 @@ headers or bodies. The full measurement (50 connections, p99 budget) is bench/sl
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,8 +14,11 @@ import pytest
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 from tests.fault_servers import ProcfileWeb
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-import slowloris  # noqa: E402
+# bench/slowloris.py by path: putting bench/ on sys.path would let its modules shadow others.
+_spec = importlib.util.spec_from_file_location(
+    "bench_slowloris", Path(__file__).resolve().parent.parent / "bench" / "slowloris.py")
+slowloris = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(slowloris)
 
 WEB_PORT = 18301
 
