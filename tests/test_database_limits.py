@@ -143,3 +143,20 @@ def test_when_every_pooled_connection_is_busy_a_request_waits_briefly_then_gets_
     assert "Back in a moment" in response.get_data(as_text=True)
     assert 0.9 < waited < 3
     assert shop.test_client().get("/").status_code == 200  # and served once it is free
+
+
+def test_a_connection_that_dies_before_teardown_does_not_break_the_response(app_with):
+    shop = app_with()
+
+    @shop.route("/_probe")
+    def probe():
+        backend = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        with db.engine.connect() as other:  # the server drops this request's connection
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({int(backend)})")
+        return "served"
+
+    client = shop.test_client()
+    response = client.get("/_probe")  # teardown's rollback now fails on a dead connection
+
+    assert response.status_code == 200 and response.get_data(as_text=True) == "served"
+    assert client.get("/_probe").status_code == 200  # a fresh connection, nothing left over
