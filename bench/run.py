@@ -10,11 +10,13 @@
 4. Lighthouse, default mobile profile, on the same four pages (median of 3).
 5. Concurrent cash-on-delivery checkouts (orders/s, p99), and 200 simultaneous attempts at
    a stock of 50 (exactly 50 orders, stock 0).
-6. Budgets: exit status 1 and the list of misses when one is not met.
+6. Slow clients (bench/slowloris.py): 50 connections trickling a line every 5 s while
+   /ping is asked; every ping answered, p99 under 100 ms.
+7. Budgets: exit status 1 and the list of misses when one is not met.
 
 Prints a table; writes bench/results/latest.json. Options: --quick (one short round, one
 Lighthouse run: for trying things, not for figures), --skip-load, --skip-lighthouse,
---skip-orders, --workers N (default $WEB_CONCURRENCY or 3).
+--skip-orders, --skip-slowloris, --workers N (default $WEB_CONCURRENCY or 3).
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ sys.path.insert(0, str(HERE))
 import checkouts  # noqa: E402
 import lhrun  # noqa: E402
 import pageweight  # noqa: E402
+import slowloris  # noqa: E402
 import wrkload  # noqa: E402
 from shopper import Shopper, add_to_cart, hidden_inputs  # noqa: E402
 from stack import BenchStack, say  # noqa: E402
@@ -264,6 +267,10 @@ def check_budgets(results: dict, stack: BenchStack) -> tuple[list[str], list[str
         check(race["status"]["5xx"] == 0 and race["connection_errors"] == 0,
               f"oversell race: {race['status']['5xx']} 5xx, {race['connection_errors']} "
               "connection errors (0)")
+    slow = results.get("slow_clients")
+    if slow:
+        misses = slowloris.budget_misses(slow)
+        check(not misses, "; ".join(misses) or slowloris.describe(slow))
     errors = stack.gunicorn_errors()
     results["server_errors_logged"] = errors[:50]
     check(not errors, f"server log: {len(errors)} errors/tracebacks (0)")
@@ -320,6 +327,7 @@ def main() -> int:
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--skip-lighthouse", action="store_true")
     parser.add_argument("--skip-orders", action="store_true")
+    parser.add_argument("--skip-slowloris", action="store_true")
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args()
 
@@ -343,6 +351,12 @@ def main() -> int:
         if not args.skip_orders:
             say("order placement")
             results["orders"] = orders_part(stack, packs, args.quick)
+        if not args.skip_slowloris:
+            say("slow clients (50 connections, a line every 5 s) while /ping is asked")
+            results["slow_clients"] = slowloris.measure(stack.base_url, connections=50,
+                                                        interval=5,
+                                                        duration=15 if args.quick else 60)
+            print(f"    {slowloris.describe(results['slow_clients'])}", flush=True)
         met, missed = check_budgets(results, stack)
     results["budgets_met"], results["budgets_missed"] = met, missed
     results["seconds"] = round(time.monotonic() - started)

@@ -95,7 +95,10 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    from sweetshop.database import no_time_limits
+
+    # A migration may rewrite a table for minutes: no statement or answer timeout here.
+    with connectable.connect() as connection, no_time_limits(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -172,7 +172,9 @@ def main() -> int:
 
         say("starting gunicorn and the RQ worker")
         web = start(
-            [tool("gunicorn"), "wsgi:app", "--bind", f"127.0.0.1:{args.port}",
+            # The Procfile's web process (gevent workers, settings in gunicorn.conf.py).
+            [tool("gunicorn"), "wsgi:app", "--config", str(ROOT / "gunicorn.conf.py"),
+             "--bind", f"127.0.0.1:{args.port}",
              "--workers", str(args.workers), "--access-logfile", "-"],
             env,
         )

@@ -38,6 +38,10 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs every header
 
+    from .database import engine_options
+    # The DB_* settings, with any SQLALCHEMY_ENGINE_OPTIONS given (tests) on top.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **engine_options(app.config), **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)

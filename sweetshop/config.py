@@ -5,6 +5,13 @@
 | SWEETSHOP_ENV       | production, development or testing                             | production |
 | SECRET_KEY          | signs sessions and CSRF tokens; production refuses a default    | dev-only value outside production |
 | DATABASE_URL        | PostgreSQL URL (postgres://, postgresql://, postgresql+psycopg://) | required (make run starts an embedded one) |
+| DB_POOL_SIZE        | connections each web/worker process keeps open to PostgreSQL (see the connection budget in README) | 5 |
+| DB_MAX_OVERFLOW     | extra connections a process may open at a peak, closed again after | 5 |
+| DB_POOL_TIMEOUT     | whole seconds a request waits for a free connection (or for a full server to take one) before the 503 page | 2 |
+| DB_CONNECT_TIMEOUT  | seconds to connect to PostgreSQL (psycopg: at least 2)       | 2 |
+| DB_STATEMENT_TIMEOUT | seconds one statement may run on the server (statement_timeout; 0: no limit) | 2.5 |
+| DB_LOCK_TIMEOUT     | seconds a statement waits for a row or table lock (lock_timeout; 0: no limit) | 2 |
+| DB_ANSWER_TIMEOUT   | seconds to wait for any answer from PostgreSQL before the connection is dropped (bounds a paused server, which cannot enforce statement_timeout; 0: no limit) | 3 |
 | REDIS_URL           | Redis URL for the job queue and rate limits                    | required (make run starts an embedded one) |
 | PUBLIC_BASE_URL     | the shop's public address, for links in messages               | http://127.0.0.1:8000 |
 | CART_DAYS           | how long a cart cookie lives                                   | 30 |
@@ -60,7 +67,14 @@ class Config:
         self.ENV_NAME = env.get("SWEETSHOP_ENV", "production")
         self.SECRET_KEY = env.get("SECRET_KEY") or DEV_SECRET
         self.SQLALCHEMY_DATABASE_URI = _database_url(env.get("DATABASE_URL"))
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Pool and time limits: sweetshop/database.py turns these into engine options.
+        self.DB_POOL_SIZE = int(env.get("DB_POOL_SIZE", "5"))
+        self.DB_MAX_OVERFLOW = int(env.get("DB_MAX_OVERFLOW", "5"))
+        self.DB_POOL_TIMEOUT = int(env.get("DB_POOL_TIMEOUT", "2"))  # whole seconds (SQLAlchemy)
+        self.DB_CONNECT_TIMEOUT = float(env.get("DB_CONNECT_TIMEOUT", "2"))
+        self.DB_STATEMENT_TIMEOUT = float(env.get("DB_STATEMENT_TIMEOUT", "2.5"))
+        self.DB_LOCK_TIMEOUT = float(env.get("DB_LOCK_TIMEOUT", "2"))
+        self.DB_ANSWER_TIMEOUT = float(env.get("DB_ANSWER_TIMEOUT", "3"))
         self.REDIS_URL = env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
         self.CART_DAYS = int(env.get("CART_DAYS", "30"))

@@ -23,7 +23,24 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class ShopSQLAlchemy(SQLAlchemy):
+    """Flask-SQLAlchemy with bounded PostgreSQL connections and a teardown that cannot fail
+    on a connection the server dropped (see sweetshop/database.py)."""
+
+    def _make_engine(self, bind_key, options, app):
+        from .database import instrument_engine
+
+        engine = super()._make_engine(bind_key, options, app)
+        instrument_engine(engine, app.config)
+        return engine
+
+    def _teardown_session(self, exc):
+        from .database import remove_session
+
+        remove_session(self.session)
+
+
+db = ShopSQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 # Every per-address limit counts by client network (IPv4 address, IPv6 /64);

@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from .database import discard_session, outage_kind
 from .extensions import db, redis_conn
 from .formatting import format_local_time, format_quantity, format_rupees
 from .htmx import is_htmx
@@ -79,14 +80,18 @@ def register_web(app: Flask) -> None:
         from .services.cart import cart_count
         from .services.shop import get_settings
 
+        # The layout must render without the database (the outage page uses it): a failed
+        # read marks the database down for the rest of the request and falls back.
         def header_cart_count():
             if "cart_count" not in g:
-                g.cart_count = cart_count(request.cookies.get(CART_COOKIE))
+                g.cart_count = database_read(
+                    lambda: cart_count(request.cookies.get(CART_COOKIE)), fallback=lambda: 0)
             return g.cart_count
 
         def shop():
             if "shop" not in g:
-                g.shop = get_settings()
+                g.shop = database_read(lambda: remember_shop(get_settings()),
+                                       fallback=last_known_shop)
             return g.shop
 
         # Entries whose pages are not registered (yet) are left out rather than breaking the menu.
@@ -119,7 +124,7 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        db.session.rollback()
+        discard_session(db.session)
         return error_response(error.status_code, error.message)
 
     @app.errorhandler(CSRFError)
@@ -139,9 +144,75 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error):
+        discard_session(db.session)
+        kind = outage_kind(error)
+        if kind:
+            return database_unavailable(kind, error)
         log.exception("Unhandled error on %s %s", request.method, request.path)
-        db.session.rollback()
         return error_response(500, "Something went wrong on our side. Please try again.")
+
+
+# Seconds a customer is asked to wait after the database could not serve them.
+RETRY_AFTER_SECONDS = 5
+DATABASE_UNAVAILABLE_MESSAGE = ("We cannot reach our order book for a moment. Nothing was "
+                                "lost; please try again in a few seconds.")
+
+
+def database_unavailable(kind: str, error: BaseException):
+    """The shop's own 503 page (or fragment) for an outage, rendered without the database."""
+    g.database_down = kind
+    log.warning("Database %s on %s %s: %s", kind, request.method, request.path,
+                (str(error).splitlines() or [error.__class__.__name__])[0])
+    response, status = error_response(503, DATABASE_UNAVAILABLE_MESSAGE)
+    return response, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def database_read(read, fallback):
+    """read(), or fallback() if the database is down (then marked down for this request)."""
+    if g.get("database_down"):
+        return fallback()
+    try:
+        return read()
+    except Exception as error:
+        kind = outage_kind(error)
+        if not kind:
+            raise
+        g.database_down = kind
+        discard_session(db.session)
+        return fallback()
+
+
+def shop_facts(settings=None):
+    """A copy of the settings row that is in no session, so reading it in a template never
+    loads from the database (the row itself expires at every commit). Without a row: the
+    columns' defaults."""
+    from sqlalchemy import inspect
+
+    from .models import ShopSettings
+
+    values = {}
+    for attribute in inspect(ShopSettings).column_attrs:
+        if settings is not None:
+            values[attribute.key] = getattr(settings, attribute.key)
+        else:
+            default = attribute.columns[0].default
+            values[attribute.key] = default.arg if default is not None and default.is_scalar \
+                else None
+    return ShopSettings(**values)
+
+
+_last_known_shop = None
+
+
+def remember_shop(settings):
+    """The layout's copy of the settings, kept per process for while the database is down."""
+    global _last_known_shop
+    _last_known_shop = shop_facts(settings)
+    return _last_known_shop
+
+
+def last_known_shop():
+    return _last_known_shop if _last_known_shop is not None else shop_facts()
 
 
 def error_response(status: int, message: str):
@@ -151,12 +222,14 @@ def error_response(status: int, message: str):
 
 
 def health():
+    """200 when PostgreSQL and Redis answer; 503 naming what is wrong (postgres: timeout,
+    unreachable or busy; redis: the error), within about DB_ANSWER_TIMEOUT seconds."""
     state = {"postgres": "ok", "redis": "ok"}
     try:
         db.session.execute(text("SELECT 1"))
     except Exception as exc:  # health must answer whatever failed
-        state["postgres"] = f"error: {exc.__class__.__name__}"
-        db.session.rollback()
+        state["postgres"] = outage_kind(exc) or f"error: {exc.__class__.__name__}"
+        discard_session(db.session)
     try:
         redis_conn.client().ping()
     except Exception as exc:
