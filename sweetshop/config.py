@@ -6,6 +6,8 @@
 | SECRET_KEY          | signs sessions and CSRF tokens; production refuses a default    | dev-only value outside production |
 | DATABASE_URL        | PostgreSQL URL (postgres://, postgresql://, postgresql+psycopg://) | required (make run starts an embedded one) |
 | REDIS_URL           | Redis URL for the job queue and rate limits                    | required (make run starts an embedded one) |
+| REDIS_SOCKET_TIMEOUT | seconds a request waits for Redis (connect, then each reply) before going on without it | 0.5 |
+| REDIS_BREAKER_SECONDS | after a Redis failure, requests skip Redis this long (limits fail open or closed, jobs wait for the sweeper) | 5 |
 | PUBLIC_BASE_URL     | the shop's public address, for links in messages               | http://127.0.0.1:8000 |
 | CART_DAYS           | how long a cart cookie lives                                   | 30 |
 | MAX_LINE_QUANTITY   | most packs of one kind in a cart line                          | 20 |
@@ -55,6 +57,8 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = _database_url(env.get("DATABASE_URL"))
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.REDIS_URL = env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+        self.REDIS_SOCKET_TIMEOUT = float(env.get("REDIS_SOCKET_TIMEOUT", "0.5"))
+        self.REDIS_BREAKER_SECONDS = float(env.get("REDIS_BREAKER_SECONDS", "5"))
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
         self.CART_DAYS = int(env.get("CART_DAYS", "30"))
         self.MAX_LINE_QUANTITY = int(env.get("MAX_LINE_QUANTITY", "20"))

@@ -4,6 +4,14 @@ Most limits fail open: if Redis is down, browsing and buying go on (stock and or
 guarded by PostgreSQL anyway). Sign-in and one-time codes fail closed: without Redis
 they are refused for the moment, since guessing is exactly what the limit is there to stop.
 (Both also keep their own counters in PostgreSQL, which hold with Redis down.)
+
+Redis is reached through the circuit breaker of sweetshop/redis_breaker.py: after one
+failure (a paused Redis answers nothing within REDIS_SOCKET_TIMEOUT), Redis is skipped
+for REDIS_BREAKER_SECONDS. While it is skipped, limits that fail open are not counted at
+all (no wait, no error logged per request), and those that fail closed are refused at
+once with the same "paused for a moment" page and a Retry-After of the seconds left:
+counting them in memory per process would multiply the allowance by the number of
+processes, and a refusal of a few seconds is what they get today for the whole outage.
 """
 from __future__ import annotations
 
@@ -40,12 +48,16 @@ EXEMPT = ("media", "health", "ping")
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
-    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 1,
-                                                        "socket_connect_timeout": 1})
+    # The queue's pool: short timeouts and the shared breaker (sweetshop/redis_breaker.py).
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
+        "connection_pool": redis_conn.pool(app, app.config["RATELIMIT_STORAGE_URI"])})
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # fail open by default
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     app.config.setdefault("RATELIMIT_DEFAULT", DEFAULT_LIMIT)
     limiter.init_app(app)
+    if not getattr(limiter, "_sweetshop_breaker_filter", False):  # one filter per process
+        limiter.request_filter(_redis_is_skipped)
+        limiter._sweetshop_breaker_filter = True
 
     for endpoint in EXEMPT:
         if endpoint in app.view_functions:
@@ -61,10 +73,22 @@ def init_app(app: Flask) -> None:
                 or not current_app.config.get("RATELIMIT_ENABLED", True)):
             return None
         try:
-            redis_conn.client().ping()
+            redis_conn.client().ping()  # fails at once while the breaker is open
         except Exception as exc:  # any Redis failure: refuse rather than allow unlimited tries
             log.warning("Refusing %s while Redis is unavailable: %s", request.endpoint, exc)
             from .web import error_response
-            return error_response(503, "This is paused for a moment on our side. "
-                                       "Please try again in a minute.")
+            response = error_response(503, "This is paused for a moment on our side. "
+                                           "Please try again in a minute.")
+            retry_after = max(1, round(_limit_breaker().seconds_left()))
+            return response[0], response[1], {"Retry-After": str(retry_after)}
         return None
+
+
+def _limit_breaker():
+    return redis_conn.pool(current_app, current_app.config["RATELIMIT_STORAGE_URI"]).breaker
+
+
+def _redis_is_skipped() -> bool:
+    """Flask-Limiter request filter: while the breaker is open, limits are not counted
+    (fail open, at once); the fail-closed endpoints are refused by the hook above."""
+    return _limit_breaker().is_open()
