@@ -8,7 +8,12 @@ from rq.utils import utcformat
 from sweetshop.extensions import db, redis_conn
 from sweetshop.models import utcnow
 from sweetshop.services import notifications as outbox
-from tests.notifications.helpers import notifications, place_order, queued_job_count, run_worker_burst
+from tests.notifications.helpers import (
+    notifications,
+    place_order,
+    queued_job_count,
+    run_worker_burst,
+)
 
 LATER = timedelta(minutes=1)
 
