@@ -48,9 +48,10 @@ EXEMPT = ("media", "health", "ping")
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
-    # The queue's pool: short timeouts and the shared breaker (sweetshop/redis_breaker.py).
-    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
-        "connection_pool": redis_conn.pool(app, app.config["RATELIMIT_STORAGE_URI"])})
+    if _is_redis(app.config["RATELIMIT_STORAGE_URI"]):
+        # The queue's pool: short timeouts and the shared breaker (sweetshop/redis_breaker.py).
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
+            "connection_pool": redis_conn.pool(app, app.config["RATELIMIT_STORAGE_URI"])})
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # fail open by default
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     app.config.setdefault("RATELIMIT_DEFAULT", DEFAULT_LIMIT)
@@ -84,8 +85,14 @@ def init_app(app: Flask) -> None:
         return None
 
 
+def _is_redis(uri: str) -> bool:
+    return uri.startswith(("redis://", "rediss://", "unix://"))
+
+
 def _limit_breaker():
-    return redis_conn.pool(current_app, current_app.config["RATELIMIT_STORAGE_URI"]).breaker
+    """The breaker of the limits' Redis (the queue's, when limits are kept elsewhere)."""
+    uri = current_app.config["RATELIMIT_STORAGE_URI"]
+    return redis_conn.pool(current_app, uri if _is_redis(uri) else None).breaker
 
 
 def _redis_is_skipped() -> bool:
