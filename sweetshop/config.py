@@ -17,7 +17,7 @@
 | TWILIO_WHATSAPP_FROM | the shop's WhatsApp sender, E.164 (e.g. +14155238886)         | unset |
 | TWILIO_WA_TEMPLATES | JSON: message kind -> approved Content SID (HX...), for WhatsApp outside the 24-hour window | {} |
 | TWILIO_API_BASE     | send Twilio API calls to another host (tests' local fake)      | Twilio's |
-| TWILIO_TIMEOUT      | seconds to wait for Twilio                                     | 10 |
+| TWILIO_TIMEOUT      | seconds to wait for Twilio (a send that times out is looked up at Twilio before any resend) | 10 |
 | NOTIFY_MAX_ATTEMPTS | tries for a message before it is marked failed                 | 6 |
 | NOTIFY_CLAIM_TIMEOUT | seconds after which a send that never finished is checked and retried | 120 |
 | TRUSTED_PROXIES     | how many reverse proxies (load balancer, Heroku router) sit in front: client addresses and https are then read from X-Forwarded-* | 0 |
