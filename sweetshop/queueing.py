@@ -61,13 +61,14 @@ def waiting_job_ids(job_ids: list[str], queue: str, *, started_within: timedelta
     for job_id in job_ids:
         pipe.hmget(Job.key_for(job_id), "status", "started_at")
         pipe.lpos(q.key, job_id)
-    replies = pipe.execute()
+    replies = pipe.execute(raise_on_error=False)  # connection errors still raise
     now = datetime.now(UTC)
     waiting = set()
     for job_id, (status, started_at), position in zip(job_ids, replies[::2], replies[1::2],
                                                        strict=True):
         status = (status or b"").decode()
-        if status == "queued" and position is not None:
+        in_list = position is not None or isinstance(position, Exception)  # Redis < 6.0.6
+        if status == "queued" and in_list:
             waiting.add(job_id)
         elif status in ("scheduled", "deferred"):
             waiting.add(job_id)
