@@ -2,7 +2,8 @@
 
 RQ forks a work-horse for every job. Building the app once in the worker, before the
 fork, lets every job inherit it instead of importing and building it again (about 0.7 s
-a job here). No connection is opened before the fork: the database pool and the Redis
+a job here); so do the ORM's mapper configuration and the Twilio SDK's imports
+(`warm_up`). No connection is opened before the fork: the database pool and the Redis
 client connect lazily, inside each work-horse.
 
 It also rides out a Redis outage. RQ's own loop quits on a Redis timeout, and on a
@@ -41,7 +42,7 @@ class Worker(RQWorker):
         super().__init__(*args, **kwargs)
         from .jobs import _app
 
-        _app()
+        warm_up(_app())
         print_rq_lines_once()
 
     # --- riding out Redis -------------------------------------------------------------
@@ -117,6 +118,23 @@ class Worker(RQWorker):
             return super().heartbeat(timeout)
         except REDIS_DOWN as exc:  # the next command that needs Redis waits for it
             log.debug("Worker %s: heartbeat skipped (%s)", self.name, exc)
+
+
+def warm_up(app) -> None:
+    """Do once, before the forks, what each work-horse would otherwise do for itself:
+    configure the ORM's mappers and import the Twilio SDK's message resources (its client
+    imports them lazily, on first use). No connection is opened: the SDK's HTTP session
+    and the database pool are still empty when the work-horse inherits them."""
+    from sqlalchemy.orm import configure_mappers
+
+    from .integrations.twilio import get_messenger
+
+    configure_mappers()
+    with app.app_context():
+        messenger = get_messenger()
+        client = getattr(messenger, "client", None)
+        if client is not None:
+            client.messages  # noqa: B018  (the property imports the API modules)
 
 
 def print_rq_lines_once() -> None:
