@@ -5,9 +5,10 @@
    their data in instance/ (see sweetshop/devservices.py).
 2. flask db upgrade; flask seed-demo; flask seed-demo-owner (the demo owner, only on a
    database with no owner yet: a password changed since is never reset).
-3. gunicorn wsgi:app on 127.0.0.1:$PORT (8000) and an RQ worker, until Ctrl-C or SIGTERM;
-   then the worker, the web server and the embedded servers this run started are stopped.
-   If either child dies, the rest is stopped too and the exit status is non-zero.
+3. gunicorn wsgi:app on 127.0.0.1:$PORT (8000), an RQ worker and the periodic sweeper,
+   until Ctrl-C or SIGTERM; then they and the embedded servers this run started are
+   stopped. A child that exits is started again (after 1 s, doubling to 30 s while it keeps
+   failing soon after starting); the others keep serving meanwhile.
 
 Options: --no-seed skips seed-demo and seed-demo-owner; --port overrides $PORT.
 """
@@ -120,6 +121,45 @@ def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 30) -> boo
     return False
 
 
+class Supervised:
+    """A child process that is started again when it exits, with backoff while it keeps
+    failing within a minute of starting (a crash loop should not spin the CPU)."""
+
+    FIRST_DELAY, MAX_DELAY, STABLE_AFTER = 1.0, 30.0, 60.0
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str]):
+        self.name, self.argv, self.env = name, argv, env
+        self.delay = self.FIRST_DELAY
+        self.restarts = 0
+        self.proc: subprocess.Popen | None = None
+        self.started_at = 0.0
+        self.restart_at: float | None = None
+
+    def start(self) -> subprocess.Popen:
+        self.proc = start(self.argv, self.env)
+        self.started_at = time.monotonic()
+        self.restart_at = None
+        return self.proc
+
+    def check(self, now: float | None = None) -> None:
+        """Called every half second: notice an exit, and start it again when it is time."""
+        now = time.monotonic() if now is None else now
+        if self.restart_at is not None:
+            if now >= self.restart_at:
+                say(f"starting {self.name} again")
+                self.restarts += 1
+                self.start()
+            return
+        if self.proc is None or self.proc.poll() is None:
+            return
+        if now - self.started_at >= self.STABLE_AFTER:
+            self.delay = self.FIRST_DELAY  # it ran fine for a while: no backoff
+        say(f"{self.name} exited with status {self.proc.returncode}; "
+            f"starting it again in {self.delay:g} s")
+        self.restart_at = now + self.delay
+        self.delay = min(self.delay * 2, self.MAX_DELAY)
+
+
 class Stop(Exception):
     pass
 
@@ -138,7 +178,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, _raise_stop)
     signal.signal(signal.SIGTERM, _raise_stop)
     devservices = load_devservices()
-    children: list[tuple[str, subprocess.Popen]] = []
+    children: list[Supervised] = []
     try:
         instance_dir = ROOT / "instance"
         say("services")
@@ -170,23 +210,22 @@ def main() -> int:
             else:
                 say("no seed-demo-owner command yet; skipping")
 
-        say("starting gunicorn and the RQ worker")
-        web = start(
+        say("starting gunicorn, the RQ worker and the periodic sweeper")
+        web = Supervised("gunicorn", [
             # The Procfile's web process (gevent workers, settings in gunicorn.conf.py).
-            [tool("gunicorn"), "wsgi:app", "--config", str(ROOT / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{args.port}",
-             "--workers", str(args.workers), "--access-logfile", "-"],
-            env,
-        )
-        children.append(("gunicorn", web))
-        worker = start([tool("rq"), "worker", "--worker-class", "sweetshop.worker.Worker",
-                        "--url", env["REDIS_URL"], *RQ_QUEUES], env)
-        children.append(("rq worker", worker))
+            tool("gunicorn"), "wsgi:app", "--config", str(ROOT / "gunicorn.conf.py"),
+            "--bind", f"127.0.0.1:{args.port}",
+            "--workers", str(args.workers), "--access-logfile", "-"], env)
+        worker = Supervised("rq worker", [
+            tool("rq"), "worker", "--worker-class", "sweetshop.worker.Worker",
+            "--url", env["REDIS_URL"], *RQ_QUEUES], env)
         # The periodic sweeper: re-enqueues messages whose job was lost, expires unpaid orders.
-        clock = start([tool("flask"), "--app", "wsgi", "periodic"], env)
-        children.append(("periodic sweeper", clock))
+        clock = Supervised("periodic sweeper", [tool("flask"), "--app", "wsgi", "periodic"], env)
+        children.extend([web, worker, clock])
+        for child in children:
+            child.start()
 
-        if not wait_for_port(args.port, web):
+        if not wait_for_port(args.port, web.proc):
             say("gunicorn did not start; stopping")
             return 1
         print(f"\nSweetshop is running at http://127.0.0.1:{args.port}  (Ctrl-C to stop)", flush=True)
@@ -199,10 +238,8 @@ def main() -> int:
         print(flush=True)
 
         while True:
-            for name, proc in children:
-                if proc.poll() is not None:
-                    say(f"{name} exited with status {proc.returncode}; stopping")
-                    return 1
+            for child in children:
+                child.check()
             time.sleep(0.5)
     except (Stop, KeyboardInterrupt):
         print(flush=True)
@@ -211,8 +248,9 @@ def main() -> int:
         # Ignore further Ctrl-C while shutting down, so cleanup is not cut short.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        for name, proc in reversed(children):
-            stop(proc, name)
+        for child in reversed(children):
+            if child.proc is not None:
+                stop(child.proc, child.name)
         if devservices._started:
             say("stopping embedded services")
         devservices.stop_all()

@@ -13,6 +13,8 @@
 | DB_LOCK_TIMEOUT     | seconds a statement waits for a row or table lock (lock_timeout; 0: no limit) | 2 |
 | DB_ANSWER_TIMEOUT   | seconds to wait for any answer from PostgreSQL before the connection is dropped (bounds a paused server, which cannot enforce statement_timeout; 0: no limit) | 3 |
 | REDIS_URL           | Redis URL for the job queue and rate limits                    | required (make run starts an embedded one) |
+| REDIS_SOCKET_TIMEOUT | seconds a request waits for Redis (connect, then each reply) before going on without it | 0.5 |
+| REDIS_BREAKER_SECONDS | after a Redis failure, requests skip Redis this long (limits fail open or closed, jobs wait for the sweeper) | 5 |
 | PUBLIC_BASE_URL     | the shop's public address, for links in messages               | http://127.0.0.1:8000 |
 | CART_DAYS           | how long a cart cookie lives                                   | 30 |
 | MAX_LINE_QUANTITY   | most packs of one kind in a cart line                          | 20 |
@@ -22,7 +24,7 @@
 | TWILIO_WHATSAPP_FROM | the shop's WhatsApp sender, E.164 (e.g. +14155238886)         | unset |
 | TWILIO_WA_TEMPLATES | JSON: message kind -> approved Content SID (HX...), for WhatsApp outside the 24-hour window | {} |
 | TWILIO_API_BASE     | send Twilio API calls to another host (tests' local fake)      | Twilio's |
-| TWILIO_TIMEOUT      | seconds to wait for Twilio                                     | 10 |
+| TWILIO_TIMEOUT      | seconds to wait for Twilio (a send that times out is looked up at Twilio before any resend) | 10 |
 | NOTIFY_MAX_ATTEMPTS | tries for a message before it is marked failed                 | 6 |
 | NOTIFY_CLAIM_TIMEOUT | seconds after which a send that never finished is checked and retried | 120 |
 | NOTIFY_UNKNOWN_NUMBER_DAILY_CAP | a number that has not verified a code or had an order delivered hears about at most this many orders in 24 hours (more are recorded as not sent); 0: no cap | 3 |
@@ -76,6 +78,8 @@ class Config:
         self.DB_LOCK_TIMEOUT = float(env.get("DB_LOCK_TIMEOUT", "2"))
         self.DB_ANSWER_TIMEOUT = float(env.get("DB_ANSWER_TIMEOUT", "3"))
         self.REDIS_URL = env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+        self.REDIS_SOCKET_TIMEOUT = float(env.get("REDIS_SOCKET_TIMEOUT", "0.5"))
+        self.REDIS_BREAKER_SECONDS = float(env.get("REDIS_BREAKER_SECONDS", "5"))
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
         self.CART_DAYS = int(env.get("CART_DAYS", "30"))
         self.MAX_LINE_QUANTITY = int(env.get("MAX_LINE_QUANTITY", "20"))

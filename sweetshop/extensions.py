@@ -50,13 +50,33 @@ compress = Compress()  # gzip / brotli for HTML, CSS, JS and JSON
 
 
 class RedisConnection:
-    """One Redis client per app, created lazily so the app starts even when Redis is down."""
+    """One Redis client per Redis URL, created lazily so the app starts even when Redis is
+    down. Its pool (shared with Flask-Limiter's storage) has short timeouts and a circuit
+    breaker (sweetshop/redis_breaker.py), so a paused Redis costs a request at most one
+    short timeout."""
 
     def __init__(self):
         self._clients: dict[str, object] = {}
+        self._pools: dict[str, object] = {}
 
     def init_app(self, app):
         app.extensions["redis_url"] = app.config["REDIS_URL"]
+
+    def pool(self, app=None, url: str | None = None):
+        from flask import current_app
+
+        from .redis_breaker import guarded_pool
+
+        config = (app or current_app).config
+        url = url or config["REDIS_URL"]
+        if url not in self._pools:
+            self._pools[url] = guarded_pool(
+                url, open_seconds=config.get("REDIS_BREAKER_SECONDS", 5),
+                socket_timeout=config.get("REDIS_SOCKET_TIMEOUT", 0.5))
+        return self._pools[url]
+
+    def breaker(self, app=None):
+        return self.pool(app).breaker
 
     def client(self, app=None):
         from flask import current_app
@@ -64,7 +84,7 @@ class RedisConnection:
 
         url = (app or current_app).config["REDIS_URL"]
         if url not in self._clients:
-            self._clients[url] = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+            self._clients[url] = Redis(connection_pool=self.pool(app, url))
         return self._clients[url]
 
 

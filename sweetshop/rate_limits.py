@@ -9,6 +9,14 @@ Every per-address limit counts by client network (client_network(): the IPv4 add
 the IPv6 /64, after TRUSTED_PROXIES). A refused form POST keeps the page: the form comes
 back with what the customer typed, status 429, a Retry-After header and, next to the
 button, when to try again (REFUSED_FORMS); anything else gets the short 429 page.
+
+Redis is reached through the circuit breaker of sweetshop/redis_breaker.py: after one
+failure (a paused Redis answers nothing within REDIS_SOCKET_TIMEOUT), Redis is skipped
+for REDIS_BREAKER_SECONDS. While it is skipped, limits that fail open are not counted at
+all (no wait, no error logged per request), and those that fail closed are refused at
+once with the same "paused for a moment" page and a Retry-After of the seconds left:
+counting them in memory per process would multiply the allowance by the number of
+processes, and a refusal of a few seconds is what they get today for the whole outage.
 """
 from __future__ import annotations
 
@@ -68,12 +76,17 @@ EXEMPT = ("media", "health", "ping")
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
-    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 1,
-                                                        "socket_connect_timeout": 1})
+    if _is_redis(app.config["RATELIMIT_STORAGE_URI"]):
+        # The queue's pool: short timeouts and the shared breaker (sweetshop/redis_breaker.py).
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
+            "connection_pool": redis_conn.pool(app, app.config["RATELIMIT_STORAGE_URI"])})
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # fail open by default
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     app.config.setdefault("RATELIMIT_DEFAULT", DEFAULT_LIMIT)
     limiter.init_app(app)
+    if not getattr(limiter, "_sweetshop_breaker_filter", False):  # one filter per process
+        limiter.request_filter(_redis_is_skipped)
+        limiter._sweetshop_breaker_filter = True
 
     for endpoint in EXEMPT:
         if endpoint in app.view_functions:
@@ -97,12 +110,14 @@ def init_app(app: Flask) -> None:
                 or not current_app.config.get("RATELIMIT_ENABLED", True)):
             return None
         try:
-            redis_conn.client().ping()
+            redis_conn.client().ping()  # fails at once while the breaker is open
         except Exception as exc:  # any Redis failure: refuse rather than allow unlimited tries
             log.warning("Refusing %s while Redis is unavailable: %s", request.endpoint, exc)
             from .web import error_response
-            return error_response(503, "This is paused for a moment on our side. "
-                                       "Please try again in a minute.")
+            response = error_response(503, "This is paused for a moment on our side. "
+                                           "Please try again in a minute.")
+            retry_after = max(1, round(_limit_breaker().seconds_left()))
+            return response[0], response[1], {"Retry-After": str(retry_after)}
         return None
 
 
@@ -152,3 +167,19 @@ def refusal_response(seconds: int):
     response.status_code = 429
     response.headers["Retry-After"] = str(seconds)
     return response
+
+
+def _is_redis(uri: str) -> bool:
+    return uri.startswith(("redis://", "rediss://", "unix://"))
+
+
+def _limit_breaker():
+    """The breaker of the limits' Redis (the queue's, when limits are kept elsewhere)."""
+    uri = current_app.config["RATELIMIT_STORAGE_URI"]
+    return redis_conn.pool(current_app, uri if _is_redis(uri) else None).breaker
+
+
+def _redis_is_skipped() -> bool:
+    """Flask-Limiter request filter: while the breaker is open, limits are not counted
+    (fail open, at once); the fail-closed endpoints are refused by the hook above."""
+    return _limit_breaker().is_open()

@@ -34,6 +34,12 @@ class PermanentFailure(MessagingError):
     """Invalid number, opted out, not allowed: retrying would fail the same way."""
 
 
+class OutcomeUnknown(MessagingError):
+    """The request may have reached Twilio and been accepted, but no answer came (a read
+    timeout, a connection dropped after sending). Not safe to send again blindly: look the
+    message up first (`find_sent`)."""
+
+
 @dataclass
 class Sent:
     sid: str
@@ -55,7 +61,8 @@ class ConsoleMessenger:
         log.info("[%s to %s] %s", channel.upper(), to, body)
         return Sent(sid=f"console-{reference}", status="sent")
 
-    def find_sent(self, *, to: str, channel: str, body: str, since: datetime) -> Sent | None:
+    def find_sent(self, *, to: str, channel: str, body: str, since: datetime,
+                  variables: dict | None = None, skip_sids=frozenset()) -> Sent | None:
         return None
 
 
@@ -100,25 +107,58 @@ class TwilioMessenger:
             params["body"] = body
         if status_callback:
             params["status_callback"] = status_callback
-        message = self._call(lambda: self.client.messages.create(**params))
+        message = self._call(lambda: self.client.messages.create(**params), sending=True)
         return Sent(sid=message.sid, status=message.status or "queued")
 
-    def find_sent(self, *, to: str, channel: str, body: str, since: datetime) -> Sent | None:
-        """A message to this number since `since` (with this body, for free text): how a send
-        interrupted between Twilio's answer and our record is found instead of sent again."""
-        messages = self._call(lambda: self.client.messages.list(
-            to=address(channel, to), date_sent_after=since, limit=20))
+    # Twilio's page size limit; one request covers a normal day of messages to one number.
+    LOOKUP_PAGE_SIZE = 1000
+
+    def find_sent(self, *, to: str, channel: str, body: str, since: datetime,
+                  variables: dict | None = None, skip_sids=frozenset()) -> Sent | None:
+        """Our message to this number created since `since`, if Twilio has it: how a send
+        whose outcome is unknown (worker killed after Twilio accepted it, or an answer that
+        came after our timeout) is found instead of sent again.
+
+        Exhaustive: filtered by number and DateSent (Twilio filters by day, so creation time
+        is checked here too), every page read. Ours means the same text (free text), or a
+        template message showing every variable; `skip_sids` are messages other outbox
+        rows already account for. (Twilio's list does not return the status-callback URL,
+        so our row id travels the other way: a status callback carries it and records the
+        SID on the row, which `deliver` checks before asking.)"""
+        def matches(message) -> bool:
+            if message.sid in skip_sids:
+                return False
+            created = message.date_created
+            if created is not None and created < since:
+                return False
+            text = (message.body or "").strip()
+            if body and text == body.strip():
+                return True
+            if channel == "whatsapp" and variables:
+                return all(str(v) in text for v in variables.values())
+            return False
+
+        messages = self._call(lambda: self.client.messages.stream(
+            to=address(channel, to), date_sent_after=since, limit=None,
+            page_size=self.LOOKUP_PAGE_SIZE), paging=True)
         for message in messages:
-            if channel == "whatsapp" or (message.body or "").strip() == body.strip():
+            if matches(message):
                 return Sent(sid=message.sid, status=message.status or "sent")
         return None
 
     @staticmethod
-    def _call(fn):
+    def _call(fn, *, sending: bool = False, paging: bool = False):
+        """Run an SDK call, translating its errors. `sending`: a call that creates a message,
+        where a timeout or dropped connection leaves the outcome unknown. `paging`: the call
+        returns a lazy stream; it is read to the end here, so its errors are translated too."""
+        from requests.exceptions import ConnectionError as RequestsConnectionError
+        from requests.exceptions import ConnectTimeout
         from twilio.base.exceptions import TwilioException, TwilioRestException
+        from urllib3.exceptions import NewConnectionError
 
         try:
-            return fn()
+            result = fn()
+            return list(result) if paging else result
         except TwilioRestException as exc:
             code = exc.code
             if exc.status == 429 or exc.status >= 500:
@@ -126,10 +166,29 @@ class TwilioMessenger:
             if code in PERMANENT_CODES or 400 <= exc.status < 500:
                 raise PermanentFailure(str(exc.msg), code=str(code or exc.status)) from exc
             raise TemporaryFailure(str(exc.msg), code=str(code or exc.status)) from exc
-        except TwilioException as exc:  # connection errors, timeouts
+        except (TwilioException, OSError) as exc:  # requests' errors are OSErrors
+            never_connected = isinstance(exc, ConnectTimeout) or (
+                isinstance(exc, RequestsConnectionError)
+                and _caused_by(exc, (NewConnectionError, ConnectionRefusedError)))
+            if sending and not never_connected:
+                raise OutcomeUnknown(str(exc), code="unknown") from exc
             raise TemporaryFailure(str(exc), code="network") from exc
-        except OSError as exc:
-            raise TemporaryFailure(str(exc), code="network") from exc
+
+
+def _caused_by(exc: BaseException, kinds) -> bool:
+    """Whether `exc` or anything it wraps (requests -> urllib3 -> socket) is one of `kinds`."""
+    seen = set()
+    stack = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, kinds):
+            return True
+        stack.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+        stack.extend(a for a in getattr(current, "args", ()) if isinstance(a, BaseException))
+    return False
 
 
 def _rebased(http_client, api_base: str):

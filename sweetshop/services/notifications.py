@@ -3,10 +3,11 @@
 - `queue_*` functions add Notification rows to the caller's transaction (no commit). When
   that transaction commits, the new rows are enqueued to RQ (an after-commit hook below).
 - `deliver(id)` is the RQ job's body: it claims the row, sends once, records Twilio's SID.
-  Temporary failures are retried with backoff, permanent ones recorded and left.
-- `sweep()` runs periodically: it re-enqueues rows whose job was lost (Redis restarted,
-  worker killed) and, for a send that was cut off midway, asks Twilio whether it went out
-  before sending again.
+  Temporary failures are retried with backoff, permanent ones recorded and left. A send
+  whose outcome is unknown (a timeout after Twilio may have accepted it, a worker killed
+  mid-send) is never repeated blindly: Twilio is searched for it first.
+- `sweep()` runs periodically: it re-enqueues rows whose job is really gone (Redis
+  restarted, worker killed), asking RQ first, so a backlog is not piled up with copies.
 """
 from __future__ import annotations
 
@@ -19,10 +20,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..integrations.twilio import PermanentFailure, TemporaryFailure, get_messenger
+from ..integrations.twilio import (
+    OutcomeUnknown,
+    PermanentFailure,
+    TemporaryFailure,
+    get_messenger,
+)
 from ..models import KnownPhone, Notification, Order, WhatsAppWindow, utcnow
 from ..models.notifications import STATUS_RANK
-from ..queueing import enqueue
+from ..queueing import enqueue, waiting_job_ids
 from .messages import REDACTED_CODE, compose, redacted_code_message
 from .shop import get_settings
 
@@ -38,6 +44,7 @@ SECRET_LIFETIME = timedelta(minutes=10)  # how long a one-time code works (otp.C
 UNCAPPED_KINDS = {"lookup_code", "owner_new_order"}
 CAP_WINDOW = timedelta(hours=24)
 SWEEP_GRACE = timedelta(seconds=30)  # give the after-commit enqueue a head start
+LOOKUP_MARGIN = timedelta(minutes=1)  # clocks differ: search Twilio from a little earlier
 ORDER_KINDS = {
     "accepted": "order_accepted", "ready": "order_ready",
     "out_for_delivery": "order_out_for_delivery", "delivered": "order_delivered",
@@ -137,7 +144,16 @@ def queue_status_message(order: Order, to_status: str, note: str = "") -> None:
 def _enqueue_after_commit(session):
     ids = session.info.pop("outbox", None)
     for notification_id in ids or ():
-        enqueue(JOB, notification_id, queue="notifications")
+        _enqueue(notification_id)
+
+
+def job_id(notification_id: int) -> str:
+    """One RQ job id per row, so the sweeper can ask RQ about the row's job."""
+    return f"notification-{notification_id}"
+
+
+def _enqueue(notification_id: int) -> bool:
+    return enqueue(JOB, notification_id, queue="notifications", job_id=job_id(notification_id))
 
 
 @event.listens_for(Session, "after_rollback")
@@ -151,8 +167,11 @@ def deliver(notification_id: int) -> str:
     """Send one outbox row at most once. Idempotent: safe to run any number of times.
 
     Locks the row (SKIP LOCKED: another worker on it means nothing to do), claims it with
-    status 'sending' in its own commit, calls Twilio, then records the SID. A row found in
-    'sending' after the claim timeout was interrupted mid-send: Twilio is asked first.
+    status 'sending' in its own commit, calls Twilio, then records the SID. When an earlier
+    attempt's outcome is unknown (row found in 'sending' after the claim timeout: a worker
+    killed mid-send; or `lookup_since` set by a timeout), a SID already recorded by a status
+    callback (its URL carries the row id) counts as sent, else Twilio is searched
+    exhaustively before anything is sent again; if Twilio cannot be asked, the row waits.
     Returns what happened, for logs and tests.
     """
     cfg = current_app.config
@@ -176,16 +195,24 @@ def deliver(notification_id: int) -> str:
         return "in-flight"
 
     messenger = get_messenger()
-    if row.status == "sending":
+    if row.status == "sending":  # cut off mid-send: Twilio may or may not have it
+        row.lookup_since = row.lookup_since or row.claimed_at or row.created_at
+    if row.lookup_since is not None:
+        if row.provider_sid:  # a status callback for this row came in: Twilio has it
+            _record_sent(row.id, row.provider_sid, row.status)
+            return "recovered"
         try:
             found = messenger.find_sent(to=row.to, channel=row.channel, body=row.body,
-                                        since=row.claimed_at - timedelta(minutes=1))
-        except TemporaryFailure as exc:
-            _schedule_retry(row, exc, now)
+                                        variables=dict(row.variables or {}),
+                                        since=row.lookup_since - LOOKUP_MARGIN,
+                                        skip_sids=_sids_of_other_rows(row))
+        except (TemporaryFailure, PermanentFailure) as exc:
+            _schedule_retry(row, exc, now)  # lookup_since stays: the next try looks again
             return "retry"
         if found is not None:
             _record_sent(row.id, found.sid, found.status)
             return "recovered"
+        row.lookup_since = None  # Twilio does not have it: sending is safe
 
     channel, content_sid = _route(row, now)
     row.channel = channel
@@ -197,6 +224,16 @@ def deliver(notification_id: int) -> str:
         sent = messenger.send(to=to, channel=channel, body=body, content_sid=content_sid,
                               variables=variables, reference=str(row_id),
                               status_callback=_status_callback_url(row_id))
+    except OutcomeUnknown as exc:
+        row = db.session.get(Notification, row_id, with_for_update=True)
+        if row.status == "sending":  # else a status callback has already told us
+            row.lookup_since = row.lookup_since or row.claimed_at
+            _schedule_retry(row, exc, utcnow())
+        else:
+            db.session.commit()
+        log.warning("Message %s may or may not have reached Twilio (%s); it is looked up "
+                    "before any new send", row_id, exc)
+        return "unknown"
     except TemporaryFailure as exc:
         row = db.session.get(Notification, row_id, with_for_update=True)
         _schedule_retry(row, exc, utcnow())
@@ -209,6 +246,16 @@ def deliver(notification_id: int) -> str:
         return "failed"
     _record_sent(row_id, sent.sid, sent.status)
     return "sent"
+
+
+def _sids_of_other_rows(row: Notification) -> set[str]:
+    """Twilio messages already accounted for by other rows to the same number: a search
+    for this row must not take one of them for its own."""
+    return set(db.session.scalars(
+        select(Notification.provider_sid).where(
+            Notification.to == row.to, Notification.id != row.id,
+            Notification.provider_sid.is_not(None),
+            Notification.created_at >= row.lookup_since - LOOKUP_MARGIN - timedelta(days=1))))
 
 
 def _route(row: Notification, now) -> tuple[str, str | None]:
@@ -249,6 +296,7 @@ def _record_sent(row_id: int, sid: str, status: str) -> None:
     row = db.session.get(Notification, row_id, with_for_update=True)
     row.provider_sid = row.provider_sid or sid
     row.sent_at = row.sent_at or utcnow()
+    row.lookup_since = None
     _redact_secret(row)
     status = status if status in STATUS_RANK else "sent"
     if STATUS_RANK.get(status, 0) < STATUS_RANK["sent"]:
@@ -321,7 +369,14 @@ def expire_secrets(now=None) -> int:
 
 
 def sweep(now=None) -> int:
-    """Re-enqueue outbox rows whose job may have been lost. Returns how many."""
+    """Re-enqueue outbox rows whose job is really gone. Returns how many were enqueued.
+
+    Candidates are rows due ('queued' past their next attempt, plus a grace for the
+    after-commit enqueue) and sends cut off midway ('sending' past the claim timeout). RQ
+    is asked about each candidate's job (one id per row): a job still waiting in the queue,
+    or started less than a claim timeout ago, is left alone, so a backlog is not piled up
+    with copies. If Redis cannot be asked, nothing is enqueued (it could not be anyway).
+    """
     now = now or utcnow()
     claim_timeout = timedelta(seconds=current_app.config["NOTIFY_CLAIM_TIMEOUT"])
     ids = db.session.scalars(
@@ -331,9 +386,18 @@ def sweep(now=None) -> int:
         )).order_by(Notification.id).limit(500)
     ).all()
     db.session.rollback()
-    for notification_id in ids:
-        enqueue(JOB, notification_id, queue="notifications")
-    return len(ids)
+    if not ids:
+        return 0
+    try:
+        waiting = waiting_job_ids([job_id(i) for i in ids], "notifications",
+                                  started_within=claim_timeout)
+    except Exception as exc:  # Redis down or paused: the next sweep tries again
+        log.warning("Sweep could not ask RQ about %s messages (%s)", len(ids), exc)
+        return 0
+    lost = [i for i in ids if job_id(i) not in waiting]
+    for notification_id in lost:
+        _enqueue(notification_id)
+    return len(lost)
 
 
 def resend(notification_id: int, actor: str) -> Notification:

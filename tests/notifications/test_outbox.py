@@ -6,6 +6,7 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 import responses
+from urllib3.exceptions import NewConnectionError
 
 from sweetshop.extensions import db
 from sweetshop.models import WhatsAppWindow, utcnow
@@ -70,9 +71,9 @@ def test_a_message_is_sent_once_and_its_sid_recorded(ctx, twilio_configured):
     twilio_error(503, None, "Service Unavailable"),
     responses.Response(responses.POST, MESSAGES_URL,
                        body=requests.exceptions.ConnectTimeout("timed out")),
-    responses.Response(responses.POST, MESSAGES_URL,
-                       body=requests.exceptions.ConnectionError("connection reset")),
-], ids=["429", "500", "503", "timeout", "connection-error"])
+    responses.Response(responses.POST, MESSAGES_URL, body=requests.exceptions.ConnectionError(
+        NewConnectionError(None, "Failed to establish a new connection: Connection refused"))),
+], ids=["429", "500", "503", "connect-timeout", "connection-refused"])
 @responses.activate
 def test_temporary_failures_are_retried_with_backoff(ctx, twilio_configured, failure):
     place_order()

@@ -1,5 +1,7 @@
 """Real processes: an RQ worker killed with SIGKILL in the middle of a send, and Redis
-flushed with messages queued. After the sweeper runs, every message was sent exactly once.
+flushed with messages queued. After the sweeper runs, every message was sent exactly once,
+even with more than 20 later messages to the same number before the recovery (issue 10,
+item 28: the lookup used to read only the newest 20).
 
 Uses real commits and several processes (the worker is a subprocess on the test database).
 """
@@ -12,7 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from sweetshop.extensions import db, redis_conn
-from sweetshop.models import utcnow
+from sweetshop.integrations.twilio import TwilioMessenger
+from sweetshop.models import Notification, utcnow
 from sweetshop.services import notifications as outbox
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 from tests.fakes.twilio_server import FakeTwilio
@@ -74,6 +77,18 @@ def test_killed_worker_and_flushed_redis_still_deliver_each_message_exactly_once
         assert sorted(n.status for n in notifications()) == ["queued", "sending"]
 
         fake.hold_seconds = 0
+        # Before the recovery, 25 more messages go to the number the killed send was for.
+        in_flight = fake.messages[0]["to"]
+        later = [Notification(kind="owner_new_order", channel="sms", to=in_flight,
+                              body=f"New order #{3000 + n}", variables={}, status="queued",
+                              next_attempt_at=utcnow()) for n in range(25)]
+        db.session.add_all(later)
+        db.session.commit()
+        for row in later:
+            assert outbox.deliver(row.id) == "sent"
+        assert len(fake.messages) == 26
+        monkeypatch.setattr(TwilioMessenger, "LOOKUP_PAGE_SIZE", 10)  # several pages
+
         time.sleep(1.1)  # past the claim timeout
         assert outbox.sweep(now=utcnow() + timedelta(minutes=1)) == 2
         run_worker_burst()
@@ -81,8 +96,9 @@ def test_killed_worker_and_flushed_redis_still_deliver_each_message_exactly_once
         run_worker_burst()  # a second pass changes nothing
 
         db.session.expire_all()
-        rows = notifications()
+        rows = notifications()[:2]
         assert [n.status for n in rows] == ["sent", "sent"]
-        sent_to = sorted(m["to"] for m in fake.messages)
+        originals = [m for m in fake.messages if not m["body"].startswith("New order #3")]
+        sent_to = sorted(m["to"] for m in originals)
         assert sent_to == ["+919811112222", "+919876543210"]  # once each, never twice
         assert len({n.provider_sid for n in rows}) == 2
