@@ -9,6 +9,7 @@
 | PUBLIC_BASE_URL     | the shop's public address, for links in messages               | http://127.0.0.1:8000 |
 | CART_DAYS           | how long a cart cookie lives                                   | 30 |
 | MAX_LINE_QUANTITY   | most packs of one kind in a cart line                          | 20 |
+| ORDER_MAX_PAISE     | the largest order total (delivery included) taken online, in paise; the cart and checkout say so above it | 20000000 (₹2,00,000) |
 | TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN | Twilio credentials; unset: messages go to the log (console backend) | unset |
 | TWILIO_SMS_FROM     | the SMS sender number (or use TWILIO_MESSAGING_SERVICE_SID)     | unset |
 | TWILIO_MESSAGING_SERVICE_SID | a Messaging Service to send SMS through               | unset |
@@ -58,6 +59,7 @@ class Config:
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
         self.CART_DAYS = int(env.get("CART_DAYS", "30"))
         self.MAX_LINE_QUANTITY = int(env.get("MAX_LINE_QUANTITY", "20"))
+        self.ORDER_MAX_PAISE = int(env.get("ORDER_MAX_PAISE", "20000000"))
         self.TWILIO_ACCOUNT_SID = env.get("TWILIO_ACCOUNT_SID")
         self.TWILIO_AUTH_TOKEN = env.get("TWILIO_AUTH_TOKEN")
         self.TWILIO_SMS_FROM = env.get("TWILIO_SMS_FROM")

@@ -5,6 +5,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Enum,
@@ -85,9 +86,10 @@ class Order(db.Model):
     pincode: Mapped[str] = mapped_column(String(6))
     note: Mapped[str] = mapped_column(String(500), default="")
     notify_whatsapp: Mapped[bool] = mapped_column(Boolean, default=False)
-    subtotal_paise: Mapped[int] = mapped_column(Integer)
-    delivery_fee_paise: Mapped[int] = mapped_column(Integer, default=0)
-    total_paise: Mapped[int] = mapped_column(Integer)
+    # Money is BIGINT: ORDER_MAX_PAISE caps an order, the columns never should.
+    subtotal_paise: Mapped[int] = mapped_column(BigInteger)
+    delivery_fee_paise: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_paise: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = created_at_column()
 
     items: Mapped[list[OrderItem]] = relationship(back_populates="order", order_by="OrderItem.id")
@@ -112,8 +114,8 @@ class OrderItem(db.Model):
     unit: Mapped[Unit] = mapped_column(_enum(Unit, "unit"))
     pack_quantity: Mapped[int] = mapped_column(Integer)  # grams or pieces in one pack
     quantity: Mapped[int] = mapped_column(Integer)       # number of packs
-    unit_price_paise: Mapped[int] = mapped_column(Integer)
-    line_total_paise: Mapped[int] = mapped_column(Integer)
+    unit_price_paise: Mapped[int] = mapped_column(BigInteger)
+    line_total_paise: Mapped[int] = mapped_column(BigInteger)
 
     order: Mapped[Order] = relationship(back_populates="items")
 

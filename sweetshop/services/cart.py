@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..formatting import format_quantity
+from ..formatting import format_quantity, format_rupees
 from ..models import Cart, CartLine, Product, Variant
 from .errors import InvalidInput, NotFound, OutOfStock
 from .shop import get_settings
@@ -83,11 +83,15 @@ def _max_line_quantity() -> int:
     return current_app.config["MAX_LINE_QUANTITY"]
 
 
+QUANTITY_SHAPE = re.compile(r"-?[0-9]{1,9}")
+
+
 def _parse_quantity(raw, *, allow_zero: bool) -> int:
-    try:
-        quantity = int(str(raw).strip())
-    except (TypeError, ValueError):
-        raise InvalidInput("Quantity must be a whole number.", field="quantity") from None
+    # ASCII digits only, and few of them: int() would also take "1_000", "٣" or 4,000 digits.
+    text_value = "" if raw is None else str(raw).strip()
+    if not QUANTITY_SHAPE.fullmatch(text_value):
+        raise InvalidInput("Quantity must be a whole number.", field="quantity")
+    quantity = int(text_value)
     low = 0 if allow_zero else 1
     if quantity < low or quantity > _max_line_quantity():
         raise InvalidInput(
@@ -242,8 +246,13 @@ def price_lines(lines: list[CartLine]) -> CartView:
         if not settings.is_open:
             view.problems.append("The shop is closed for orders right now. Please come back soon.")
         if settings.min_order_paise and view.subtotal_paise < settings.min_order_paise:
-            from ..formatting import format_rupees
             view.problems.append(
                 f"The smallest order we can deliver is {format_rupees(settings.min_order_paise)}."
             )
+        # One order's money must fit its columns and be a sale the shop can deliver.
+        order_max = current_app.config["ORDER_MAX_PAISE"]
+        if view.total_paise > order_max:
+            view.problems.append(
+                f"We take orders of up to {format_rupees(order_max)} online. Please reduce "
+                "your cart, or call us for a larger order.")
     return view

@@ -5,6 +5,7 @@ import dataclasses
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text as sa_text
 
 from sweetshop.extensions import db
 from sweetshop.models import (
@@ -357,3 +358,54 @@ def test_a_second_tab_submitting_the_same_cart_finds_it_already_ordered(app, cus
 
     assert db.session.query(Order).count() == 1
     assert stock_of(kaju.id) == 4500
+
+
+# --- the largest order (issue 10, item 4) ---------------------------------------------------
+
+LAKH_PACK = (("Gift hamper", 1000, 10_000_000),)  # ₹1,00,000
+
+
+def test_an_order_at_the_order_limit_is_placed_and_one_rupee_more_is_refused(
+        app, customer, shop_settings):
+    """ORDER_MAX_PAISE counts the delivery fee: ₹2,00,000 in all is the most."""
+    shop_settings(delivery_fee_paise=100, free_delivery_above_paise=0)
+    hamper = make_product("Hamper", stock=10_000,
+                          packs=(("Gift hamper", 1000, 10_000_000 - 50),))
+    token, _ = cart_service.add_to_cart(None, variant_named(hamper, "Gift hamper").id, 2)
+    assert cart_service.view_cart(token).total_paise == app.config["ORDER_MAX_PAISE"]
+
+    assert place_order(token, customer, new_idempotency_key()).total_paise == 20_000_000
+
+    token, _ = cart_service.add_to_cart(None, variant_named(hamper, "Gift hamper").id, 2)
+    shop_settings(delivery_fee_paise=200)
+    with pytest.raises(CartNeedsAttention) as refused:
+        place_order(token, customer, new_idempotency_key())
+    assert "up to ₹2,00,000" in refused.value.message
+    assert db.session.query(Order).count() == 1
+
+
+def test_twelve_lakh_packs_times_twenty_are_refused_with_a_message_not_a_database_error(
+        app, customer):
+    limit = app.config["MAX_LINE_QUANTITY"]
+    token = None
+    for n in range(12):
+        hamper = make_product(f"Hamper {n}", stock=1000 * limit, packs=LAKH_PACK)
+        token, _ = cart_service.add_to_cart(token, variant_named(hamper, "Gift hamper").id,
+                                            limit)
+
+    with pytest.raises(CartNeedsAttention) as refused:
+        place_order(token, customer, new_idempotency_key())
+
+    assert "up to ₹2,00,000" in refused.value.message
+    db.session.rollback()
+    assert db.session.query(Order).count() == 0 and sale_movements() == []
+
+
+def test_money_columns_are_bigint():
+    rows = db.session.execute(sa_text(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND column_name LIKE '%paise' "
+        "AND table_name IN ('order', 'order_item', 'payment', 'payment_attempt', 'refund')"
+    )).all()
+    assert len(rows) == 9
+    assert {data_type for _, _, data_type in rows} == {"bigint"}, rows

@@ -353,3 +353,51 @@ def test_names_and_addresses_in_any_script_are_kept_as_typed(shopper, cart_with_
     order = only_order(in_db)
     assert order.customer_name == "आशा राव"
     assert order.address == "१२, एमजी रोड, बेंगलुरु\nनिकट मंदिर"
+
+
+# --- a cart too large for one order (issue 10, item 4) -----------------------------------------
+
+LAKH_PACK = (("Gift hamper", 1000, 10_000_000),)  # ₹1,00,000, the most one pack may cost
+
+
+@pytest.fixture
+def hampers(make_sweet, app):
+    """12 sweets with a ₹1 lakh pack, stock for the most packs a line may hold."""
+    limit = app.config["MAX_LINE_QUANTITY"]
+    return [make_sweet(f"Hamper {n}", stock=1000 * limit, packs=LAKH_PACK) for n in range(12)]
+
+
+def fill_with_twenty_of_each(shopper, hampers, app):
+    """The reproduction: 20 of each (₹2.4 crore, in paise beyond a 32-bit column)."""
+    for sweet in hampers:
+        response = shopper.add(sweet, "Gift hamper", quantity=app.config["MAX_LINE_QUANTITY"])
+        assert response.status_code == 303
+
+
+def test_a_cart_over_the_order_limit_says_so_and_blocks_checkout(shopper, hampers, app):
+    fill_with_twenty_of_each(shopper, hampers, app)
+
+    page = shopper.client.get("/cart")
+
+    assert page.status_code == 200
+    html = html_of(page)
+    assert "up to ₹2,00,000" in html
+    assert 'href="/checkout"' not in html
+    redirected = shopper.client.get("/checkout")
+    assert redirected.status_code == 303 and redirected.headers["Location"] == "/cart"
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_checking_out_twelve_lakh_packs_times_twenty_is_refused_not_a_500(
+        shopper, hampers, app, checkout_details, count, in_db, htmx):
+    shopper.add(hampers[0], "Gift hamper")
+    form = shopper.checkout_form()  # opened while the cart was one hamper
+    fill_with_twenty_of_each(shopper, hampers, app)
+
+    response = shopper.client.post("/checkout", data={**checkout_details, **form},
+                                   headers={"HX-Request": "true"} if htmx else {})
+
+    assert response.status_code == 409
+    assert "up to ₹2,00,000" in html_of(response)
+    assert count(Order) == 0
+    assert in_db(lambda: StockMovement.query.filter_by(reason="sale").count()) == 0
