@@ -384,3 +384,27 @@ def test_odd_or_huge_quantities_are_refused_when_setting_a_line(quantity):
         cart_service.set_line_quantity(token, pack.id, quantity)
 
     assert line_quantities(token) == {"250 g": 2}
+
+
+def test_cart_changes_commit_durably_like_orders():
+    """"Added to your cart" is said only of a change on disk: no cart transaction commits
+    with synchronous_commit off (a PostgreSQL crash could forget it; issue 10, item 31)."""
+    from sqlalchemy import event, text
+
+    pack = variant_named(make_product(), "250 g")
+    seen: list[str] = []
+
+    def before_commit(session):
+        seen.append(session.execute(text("SHOW synchronous_commit")).scalar())
+
+    session = db.session()
+    event.listen(session, "before_commit", before_commit)
+    try:
+        token, _ = cart_service.add_to_cart(None, pack.id, 1)
+        cart_service.add_to_cart(token, pack.id, 1)
+        cart_service.set_line_quantity(token, pack.id, 5)
+        cart_service.set_line_quantity(token, pack.id, 0)
+    finally:
+        event.remove(session, "before_commit", before_commit)
+
+    assert seen and set(seen) == {"on"}, seen
