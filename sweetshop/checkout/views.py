@@ -6,16 +6,16 @@ from ..models import OrderStatus, PaymentMethod
 from ..services import cart as cart_service
 from ..services import checkout as checkout_service
 from ..services import payments as payments_service
-from ..services.errors import DomainError
+from ..services.errors import DomainError, PricesChanged
 from ..web import CART_COOKIE
 from .forms import CheckoutForm
 
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 
 
-def _render(form, view, status=200, error=None):
+def _render(form, view, status=200, error=None, **context):
     return render_page_or_block("checkout/checkout.html", "checkout_form", status=status,
-                                form=form, cart=view, error=error)
+                                form=form, cart=view, error=error, **context)
 
 
 @bp.get("")
@@ -29,6 +29,7 @@ def show_checkout():
         return redirect(url_for("cart.show_cart"), 303)
     form = CheckoutForm(online_payment=checkout_service.online_payment_enabled())
     form.idempotency_key.data = checkout_service.new_idempotency_key()
+    form.basket.data = checkout_service.basket_digest(view)
     return _render(form, view)
 
 
@@ -50,7 +51,10 @@ def place_order():
         notify_whatsapp=bool(form.notify_whatsapp.data),
     )
     try:
-        order = checkout_service.place_order(token, details, key)
+        order = checkout_service.place_order(token, details, key,
+                                             seen_basket=form.basket.data or "")
+    except PricesChanged as error:
+        return _show_changed_basket(form, token, error)
     except DomainError as error:
         field = getattr(form, error.field, None) if error.field else None
         if field is not None and field.name != "idempotency_key":
@@ -59,6 +63,17 @@ def place_order():
         return _render(form, cart_service.view_cart(token), status=error.status_code,
                        error=error.message)
     return _after_placing(order)
+
+
+def _show_changed_basket(form, token, error):
+    """The checkout again (422), the customer's fields kept, with the basket as it is now,
+    what it was where the old form says, and a fresh digest so the next submit can order."""
+    seen = form.basket.data
+    view = cart_service.view_cart(token)
+    form.basket.data = checkout_service.basket_digest(view)
+    return _render(form, view, status=422, error=error.message, prices_changed=True,
+                   seen_prices=checkout_service.seen_unit_prices(seen),
+                   seen_total=checkout_service.seen_total(seen))
 
 
 def _after_placing(order):

@@ -401,3 +401,102 @@ def test_checking_out_twelve_lakh_packs_times_twenty_is_refused_not_a_500(
     assert "up to ₹2,00,000" in html_of(response)
     assert count(Order) == 0
     assert in_db(lambda: StockMovement.query.filter_by(reason="sale").count()) == 0
+
+
+# --- a basket that changed under the customer (issue 10, item 3) ------------------------------
+
+def reprice_kaju(in_db, price_paise: int):
+    """The owner re-prices the 500 g pack while the customer is on the checkout form."""
+    def change():
+        from sweetshop.extensions import db
+        (pack,) = [v for v in Product.query.one().variants if v.name == "500 g"]
+        pack.price_paise = price_paise
+        db.session.commit()
+    in_db(change)
+
+
+def basket_in(html: str) -> str:
+    return re.search(r'name="basket"[^>]*value="([^"]*)"', html).group(1)
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_a_price_change_after_opening_checkout_is_shown_again_not_ordered(
+        shopper, cart_with_kaju, checkout_details, count, in_db, htmx):
+    form = shopper.checkout_form()  # 2 × ₹580 = ₹1,160
+    reprice_kaju(in_db, 99900)
+    headers = {"HX-Request": "true"} if htmx else {}
+
+    response = shopper.client.post("/checkout", data={**checkout_details, **form},
+                                   headers=headers)
+
+    assert response.status_code == 422
+    html = html_of(response)
+    assert ("<html" in html) is (not htmx)
+    assert "Prices changed, please check" in html
+    assert "₹1,998" in html and "was ₹580" in html and "(it was ₹1,160)" in html
+    assert 'value="Asha Rao"' in html and "12 MG Road" in html and "Please ring twice" in html
+    assert basket_in(html) != form["basket"]
+    assert count(Order) == 0 and count(CartLine) == 1
+    assert in_db(lambda: Product.query.one().stock) == 4000
+
+    # The customer has now seen ₹1,998: the same form, sent again, places the order.
+    again = shopper.client.post("/checkout", headers=headers, data={
+        **checkout_details, **form, "basket": basket_in(html)})
+    assert again.status_code == 303
+    assert only_order(in_db).total_paise == 199800
+
+
+def test_a_changed_delivery_fee_is_shown_again(shopper, cart_with_kaju, checkout_details,
+                                               shop_settings, count):
+    form = shopper.checkout_form()
+    shop_settings(delivery_fee_paise=4000)
+
+    response = shopper.client.post("/checkout", data={**checkout_details, **form})
+
+    assert response.status_code == 422
+    html = html_of(response)
+    assert "Prices changed, please check" in html and "₹1,200" in html and "₹40" in html
+    assert count(Order) == 0
+
+
+@pytest.mark.parametrize("basket", [None, "", "forged", "eyJsaW5lcyI6W119.AAAA", "x" * 10_000],
+                         ids=["absent", "empty", "forged", "bad-signature", "very-long"])
+def test_a_missing_or_forged_basket_shows_the_checkout_again(
+        shopper, cart_with_kaju, checkout_details, count, in_db, basket):
+    form = shopper.checkout_form()
+    if basket is None:
+        del form["basket"]
+    else:
+        form["basket"] = basket
+
+    response = shopper.client.post("/checkout", data={**checkout_details, **form})
+
+    assert response.status_code == 422
+    html = html_of(response)
+    assert "Prices changed, please check" in html and "₹1,160" in html
+    assert "was ₹" not in html
+    assert count(Order) == 0
+    fresh = {**form, "basket": basket_in(html)}
+    assert shopper.client.post("/checkout", data={**checkout_details, **fresh}).status_code == 303
+    assert only_order(in_db).total_paise == 116000
+
+
+def test_a_double_submit_after_a_price_change_still_finds_the_first_order(
+        shopper, cart_with_kaju, checkout_details, count, in_db):
+    data = {**checkout_details, **shopper.checkout_form()}
+    first = shopper.client.post("/checkout", data=data)
+    reprice_kaju(in_db, 99900)
+
+    second = shopper.client.post("/checkout", data=data)
+
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert count(Order) == 1 and only_order(in_db).total_paise == 116000
+
+
+def test_the_checkout_page_carries_a_signed_basket(shopper, cart_with_kaju):
+    html = html_of(shopper.client.get("/checkout"))
+
+    assert re.search(r'<input[^>]*name="basket"[^>]*type="hidden"|<input[^>]*type="hidden"'
+                     r'[^>]*name="basket"', html)
+    assert "." in basket_in(html)  # payload.signature
