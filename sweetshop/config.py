@@ -8,7 +8,7 @@
 | REDIS_URL           | Redis URL for the job queue and rate limits                    | required (make run starts an embedded one) |
 | PUBLIC_BASE_URL     | the shop's public address, for links in messages               | http://127.0.0.1:8000 |
 | CART_DAYS           | how long a cart cookie lives                                   | 30 |
-| MAX_LINE_QUANTITY   | most packs of one kind in a cart line                          | 20 |
+| MAX_LINE_QUANTITY   | most packs of one kind in a cart line (1 to 999)               | 20 |
 | ORDER_MAX_PAISE     | the largest order total (delivery included) taken online, in paise; the cart and checkout say so above it | 20000000 (₹2,00,000) |
 | TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN | Twilio credentials; unset: messages go to the log (console backend) | unset |
 | TWILIO_SMS_FROM     | the SMS sender number (or use TWILIO_MESSAGING_SERVICE_SID)     | unset |
@@ -101,6 +101,10 @@ class Config:
             raise RuntimeError("SECRET_KEY must be set to a long random value in production")
         if len(self.SECRET_KEY) < 16 and self.ENV_NAME == "production":
             raise RuntimeError("SECRET_KEY is too short for production")
+        if not 1 <= self.MAX_LINE_QUANTITY <= 999:
+            raise RuntimeError("MAX_LINE_QUANTITY must be between 1 and 999 packs")
+        if self.ORDER_MAX_PAISE < 100:
+            raise RuntimeError("ORDER_MAX_PAISE must be at least 100 paise (₹1)")
         if not self.SQLALCHEMY_DATABASE_URI:
             raise RuntimeError("DATABASE_URL is not set (make run starts an embedded PostgreSQL)")
 

@@ -408,3 +408,15 @@ def test_cart_changes_commit_durably_like_orders():
         event.remove(session, "before_commit", before_commit)
 
     assert seen and set(seen) == {"on"}, seen
+
+
+@pytest.mark.parametrize("setting, value", [("MAX_LINE_QUANTITY", "0"),
+                                            ("MAX_LINE_QUANTITY", "100000"),
+                                            ("ORDER_MAX_PAISE", "0")])
+def test_a_line_or_order_limit_out_of_range_stops_the_app_at_start(setting, value):
+    from sweetshop.config import Config
+
+    config = Config({"SWEETSHOP_ENV": "testing", "DATABASE_URL": "postgresql://x/y",
+                     setting: value})
+    with pytest.raises(RuntimeError, match=setting):
+        config.validate()
