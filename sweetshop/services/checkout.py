@@ -68,7 +68,7 @@ def find_order_by_key(key: str) -> Order | None:
 
 # --- the basket the customer was shown ------------------------------------------------------
 # The checkout page carries its lines and total, signed with SECRET_KEY, in a hidden field;
-# place_order compares them with the cart priced under its locks. Signed, not just hashed,
+# place_order compares them with the cart it is about to order. Signed, not just hashed,
 # so a script cannot state a basket it was never shown, and the page can say what it was.
 BASKET_SALT = "sweetshop.checkout.basket"
 MAX_BASKET_CHARS = 4096  # far above a real cart (a few dozen characters a line)
@@ -118,8 +118,9 @@ def place_order(cart_token: str | None, details: CustomerDetails, idempotency_ke
     locks the cart row, then the products in id order (no deadlocks between carts), so under
     any concurrency stock never goes below zero and no more is sold than there was; writes
     one ledger row per product and the first status-history row; empties the cart; commits.
-    `seen_basket` is the checkout form's basket_digest(): unless the cart, priced under
-    those locks, is exactly that basket (lines, unit prices, total with delivery), it raises
+    `seen_basket` is the checkout form's basket_digest(): unless the cart as priced for
+    this order (with the cart locked; the very lines and prices the order is written with)
+    is exactly that basket (lines, unit prices, total with delivery), it raises
     PricesChanged, and a missing or forged one counts as changed. None skips the check, for
     callers that show no basket (scripts, tests). Raises EmptyCart, CartNeedsAttention,
     OutOfStock, PricesChanged, ShopClosed or InvalidInput, writing nothing.
