@@ -41,9 +41,10 @@ def place_order():
     # A repeated submit of an order already placed goes straight to it.
     if key and (existing := checkout_service.find_order_by_key(key[:64])):
         return _after_placing(existing)
-    view = cart_service.view_cart(token)
     if not form.validate():
-        return _render(form, view, status=422)
+        return _render(form, cart_service.view_cart(token), status=422)
+    # No cart read before place_order: it loads the cart under its lock, and lines read
+    # earlier in this session would be what it compares and orders.
     details = checkout_service.CustomerDetails(
         name=form.name.data, phone=form.phone.e164, address=form.address.data,
         pincode=form.pincode.data, note=form.note.data or "",
