@@ -500,3 +500,28 @@ def test_the_checkout_page_carries_a_signed_basket(shopper, cart_with_kaju):
     assert re.search(r'<input[^>]*name="basket"[^>]*type="hidden"|<input[^>]*type="hidden"'
                      r'[^>]*name="basket"', html)
     assert "." in basket_in(html)  # payload.signature
+
+
+def test_a_cart_changed_in_another_tab_while_submitting_is_compared_as_it_is_now(
+        shopper, cart_with_kaju, checkout_details, count, in_db, monkeypatch):
+    """Tab A sets 3 packs after tab B's submit arrived but before place_order locks the
+    cart: B compares the cart as it is under the lock, not lines read earlier."""
+    from sweetshop.checkout import views
+    from sweetshop.extensions import db
+
+    form = shopper.checkout_form()  # 2 packs
+    real_place_order = views.checkout_service.place_order
+
+    def tab_a_then_place(*args, **kwargs):
+        def three_packs():
+            CartLine.query.one().quantity = 3
+            db.session.commit()
+        in_db(three_packs)
+        return real_place_order(*args, **kwargs)
+
+    monkeypatch.setattr(views.checkout_service, "place_order", tab_a_then_place)
+    response = shopper.client.post("/checkout", data={**checkout_details, **form})
+
+    assert response.status_code == 422
+    assert "3 × Kaju Katli, 500 g" in html_of(response)
+    assert count(Order) == 0
