@@ -1,8 +1,8 @@
 """Order placement under load (concurrent cash-on-delivery checkouts) and the oversell check.
 
 Every simulated customer has a cart of their own, filled as a person without JavaScript
-fills it (product page, Add to cart), then opens /checkout (CSRF token and the form's
-one-time idempotency key) and submits it.
+fills it (product page, Add to cart), then opens /checkout (CSRF token, the signed basket
+and the form's one-time idempotency key) and submits it.
 """
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def open_checkout(shopper: Shopper) -> dict:
         raise RuntimeError(f"GET /checkout answered {page.status}")
     inputs = hidden_inputs(page.text)
     return {"csrf_token": inputs["csrf_token"], "idempotency_key": inputs["idempotency_key"],
-            **CUSTOMER}
+            "basket": inputs["basket"], **CUSTOMER}
 
 
 def submit(shopper: Shopper, form: dict) -> tuple[int, float, str]:

@@ -17,7 +17,8 @@
 | REDIS_BREAKER_SECONDS | after a Redis failure, requests skip Redis this long (limits fail open or closed, jobs wait for the sweeper) | 5 |
 | PUBLIC_BASE_URL     | the shop's public address, for links in messages               | http://127.0.0.1:8000 |
 | CART_DAYS           | how long a cart cookie lives                                   | 30 |
-| MAX_LINE_QUANTITY   | most packs of one kind in a cart line                          | 20 |
+| MAX_LINE_QUANTITY   | most packs of one kind in a cart line (1 to 999)               | 20 |
+| ORDER_MAX_PAISE     | the largest order total (delivery included) taken online, in paise; the cart and checkout say so above it | 20000000 (₹2,00,000) |
 | TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN | Twilio credentials; unset: messages go to the log (console backend) | unset |
 | TWILIO_SMS_FROM     | the SMS sender number (or use TWILIO_MESSAGING_SERVICE_SID)     | unset |
 | TWILIO_MESSAGING_SERVICE_SID | a Messaging Service to send SMS through               | unset |
@@ -83,6 +84,7 @@ class Config:
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
         self.CART_DAYS = int(env.get("CART_DAYS", "30"))
         self.MAX_LINE_QUANTITY = int(env.get("MAX_LINE_QUANTITY", "20"))
+        self.ORDER_MAX_PAISE = int(env.get("ORDER_MAX_PAISE", "20000000"))
         self.TWILIO_ACCOUNT_SID = env.get("TWILIO_ACCOUNT_SID")
         self.TWILIO_AUTH_TOKEN = env.get("TWILIO_AUTH_TOKEN")
         self.TWILIO_SMS_FROM = env.get("TWILIO_SMS_FROM")
@@ -134,6 +136,10 @@ class Config:
         if self.REFUND_CLAIM_TIMEOUT <= self.RAZORPAY_TIMEOUT:
             # Else a refund still waiting for Razorpay's answer would be looked up and resent.
             raise RuntimeError("REFUND_CLAIM_TIMEOUT must be longer than RAZORPAY_TIMEOUT")
+        if not 1 <= self.MAX_LINE_QUANTITY <= 999:
+            raise RuntimeError("MAX_LINE_QUANTITY must be between 1 and 999 packs")
+        if self.ORDER_MAX_PAISE < 100:
+            raise RuntimeError("ORDER_MAX_PAISE must be at least 100 paise (₹1)")
         if not self.SQLALCHEMY_DATABASE_URI:
             raise RuntimeError("DATABASE_URL is not set (make run starts an embedded PostgreSQL)")
 

@@ -31,7 +31,7 @@ TWILIO_TOKEN = "made-up-twilio-token-for-hostile-tests"
 PUBLIC_BASE_URL = "https://shop.example.in"
 
 # Every field name our forms use, plus a few that no form has.
-FIELDS = """active add_pack address amount category_id cod_max_paise code date_from date_to
+FIELDS = """active add_pack address amount basket category_id cod_max_paise code date_from date_to
 delivery_fee_paise description direction email expected_from free_delivery_above_paise
 idempotency_key is_open low_stock_threshold min_order_paise mode name next note
 notify_whatsapp number owner_phones page password payment_method phone pincode price q

@@ -34,6 +34,9 @@ class CheckoutForm(FlaskForm):
     notify_whatsapp = BooleanField("Send updates on WhatsApp", description=(
         "Otherwise we send updates by SMS to the number above."))
     idempotency_key = HiddenField()
+    # The basket this page showed, signed (services.checkout.basket_digest): a basket that
+    # changed since is shown again instead of being ordered.
+    basket = HiddenField()
 
     def __init__(self, *args, online_payment: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -92,9 +93,10 @@ class Order(db.Model):
     pincode: Mapped[str] = mapped_column(String(6))
     note: Mapped[str] = mapped_column(String(500), default="")
     notify_whatsapp: Mapped[bool] = mapped_column(Boolean, default=False)
-    subtotal_paise: Mapped[int] = mapped_column(Integer)
-    delivery_fee_paise: Mapped[int] = mapped_column(Integer, default=0)
-    total_paise: Mapped[int] = mapped_column(Integer)
+    # Money is BIGINT: ORDER_MAX_PAISE caps an order, the columns never should.
+    subtotal_paise: Mapped[int] = mapped_column(BigInteger)
+    delivery_fee_paise: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_paise: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = created_at_column()
     # Who holds stock while an online order awaits payment (limits per device and network;
     # see services/payments/holds.py). The cart's id, not its secret token.
@@ -128,8 +130,8 @@ class OrderItem(db.Model):
     unit: Mapped[Unit] = mapped_column(_enum(Unit, "unit"))
     pack_quantity: Mapped[int] = mapped_column(Integer)  # grams or pieces in one pack
     quantity: Mapped[int] = mapped_column(Integer)       # number of packs
-    unit_price_paise: Mapped[int] = mapped_column(Integer)
-    line_total_paise: Mapped[int] = mapped_column(Integer)
+    unit_price_paise: Mapped[int] = mapped_column(BigInteger)
+    line_total_paise: Mapped[int] = mapped_column(BigInteger)
 
     order: Mapped[Order] = relationship(back_populates="items")
 

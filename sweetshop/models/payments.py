@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -32,12 +33,12 @@ class Payment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), unique=True)
     razorpay_order_id: Mapped[str] = mapped_column(String(40), unique=True)
-    amount_paise: Mapped[int] = mapped_column(Integer)
+    amount_paise: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), default="INR")
     razorpay_payment_id: Mapped[str | None] = mapped_column(String(40), unique=True)
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Refunds Razorpay has processed (pending ones are in the refund table).
-    refunded_paise: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    refunded_paise: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # Something the owner should know, in words: paid after expiry and refunded, etc.
     attention: Mapped[str] = mapped_column(Text, default="", server_default="")
     failure_notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -62,7 +63,7 @@ class PaymentAttempt(db.Model):
     # "refused" for a payment whose amount or currency did not match the order.
     status: Mapped[str] = mapped_column(String(20))
     method: Mapped[str] = mapped_column(String(20), default="")
-    amount_paise: Mapped[int] = mapped_column(Integer)
+    amount_paise: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     error: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(20))  # checkout, webhook, reconciliation
@@ -89,7 +90,7 @@ class Refund(db.Model):
     # The Razorpay payment refunded (usually Payment.razorpay_payment_id; a duplicate
     # payment on the same order is refunded by its own id).
     razorpay_payment_id: Mapped[str] = mapped_column(String(40))
-    amount_paise: Mapped[int] = mapped_column(Integer)
+    amount_paise: Mapped[int] = mapped_column(BigInteger)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     razorpay_refund_id: Mapped[str | None] = mapped_column(String(40), unique=True)
     # requested (not yet sent) -> sending (claimed: one HTTP call in flight, claimed_at set,

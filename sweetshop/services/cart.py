@@ -11,11 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
+from ..formatting import format_rupees
 from ..models import Cart, CartLine, Product, Variant
 from .errors import InvalidInput, NotFound, OutOfStock
 from .messages import stock_left
@@ -83,11 +84,15 @@ def _max_line_quantity() -> int:
     return current_app.config["MAX_LINE_QUANTITY"]
 
 
+QUANTITY_SHAPE = re.compile(r"-?[0-9]{1,9}")
+
+
 def _parse_quantity(raw, *, allow_zero: bool) -> int:
-    try:
-        quantity = int(str(raw).strip())
-    except (TypeError, ValueError):
-        raise InvalidInput("Quantity must be a whole number.", field="quantity") from None
+    # ASCII digits only, and few of them: int() would also take "1_000", "٣" or 4,000 digits.
+    text_value = "" if raw is None else str(raw).strip()
+    if not QUANTITY_SHAPE.fullmatch(text_value):
+        raise InvalidInput("Quantity must be a whole number.", field="quantity")
+    quantity = int(text_value)
     low = 0 if allow_zero else 1
     if quantity < low or quantity > _max_line_quantity():
         raise InvalidInput(
@@ -107,10 +112,8 @@ def _parse_id(raw) -> int:
 
 
 def _load_cart(token: str | None, *, lock: bool = False) -> Cart | None:
-    if lock:
-        # A cart change need not wait for the disk: if the server crashed in the next few
-        # milliseconds the customer would tap once more. Orders keep the full guarantee.
-        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    # Cart writes commit durably like everything else: "Added to your cart" is only said
+    # of a change PostgreSQL has on disk (issue 10, item 31; figures in docs/performance.md).
     if not is_usable_token(token):
         return None
     stmt = select(Cart).where(Cart.token == token)
@@ -241,8 +244,13 @@ def price_lines(lines: list[CartLine]) -> CartView:
         if not settings.is_open:
             view.problems.append("The shop is closed for orders right now. Please come back soon.")
         if settings.min_order_paise and view.subtotal_paise < settings.min_order_paise:
-            from ..formatting import format_rupees
             view.problems.append(
                 f"The smallest order we can deliver is {format_rupees(settings.min_order_paise)}."
             )
+        # One order's money must fit its columns and be a sale the shop can deliver.
+        order_max = current_app.config["ORDER_MAX_PAISE"]
+        if view.total_paise > order_max:
+            view.problems.append(
+                f"We take orders of up to {format_rupees(order_max)} online. Please reduce "
+                "your cart, or call us for a larger order.")
     return view

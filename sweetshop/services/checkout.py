@@ -6,6 +6,8 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 
+from flask import current_app
+from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -21,8 +23,15 @@ from ..models import (
     PaymentStatus,
     Product,
 )
-from .cart import is_usable_token, price_lines
-from .errors import CartNeedsAttention, EmptyCart, InvalidInput, OutOfStock, ShopClosed
+from .cart import CartView, is_usable_token, price_lines
+from .errors import (
+    CartNeedsAttention,
+    EmptyCart,
+    InvalidInput,
+    OutOfStock,
+    PricesChanged,
+    ShopClosed,
+)
 from .notifications import queue_order_placed
 from .payments.holds import check_payment_holds
 from .shop import get_settings
@@ -60,20 +69,69 @@ def find_order_by_key(key: str) -> Order | None:
     return db.session.scalars(select(Order).where(Order.idempotency_key == key)).first()
 
 
-def place_order(cart_token: str | None, details: CustomerDetails, idempotency_key: str) -> Order:
+# --- the basket the customer was shown ------------------------------------------------------
+# The checkout page carries its lines and total, signed with SECRET_KEY, in a hidden field;
+# place_order compares them with the cart it is about to order. Signed, not just hashed,
+# so a script cannot state a basket it was never shown, and the page can say what it was.
+BASKET_SALT = "sweetshop.checkout.basket"
+MAX_BASKET_CHARS = 4096  # far above a real cart (a few dozen characters a line)
+
+
+def _basket_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=BASKET_SALT)
+
+
+def _basket_of(view: CartView) -> dict:
+    lines = sorted([line.variant.id, line.quantity, line.unit_price_paise] for line in view.lines)
+    return {"lines": lines, "total": view.total_paise}
+
+
+def basket_digest(view: CartView) -> str:
+    """The signed basket for the checkout form: every line's pack, packs and unit price,
+    and the total with delivery."""
+    return _basket_serializer().dumps(_basket_of(view))
+
+
+def read_basket(digest: str | None) -> dict | None:
+    """What a checkout form said the customer saw, or None when it is missing or forged."""
+    if not digest or len(digest) > MAX_BASKET_CHARS:
+        return None
+    try:
+        basket = _basket_serializer().loads(digest)
+    except BadData:
+        return None
+    return basket if isinstance(basket, dict) else None
+
+
+def seen_unit_prices(digest: str | None) -> dict[int, int]:
+    """Pack id -> the unit price the customer saw, to show beside a changed line."""
+    basket = read_basket(digest) or {}
+    return {variant_id: price for variant_id, _, price in basket.get("lines", [])}
+
+
+def seen_total(digest: str | None) -> int | None:
+    return (read_basket(digest) or {}).get("total")
+
+
+def place_order(cart_token: str | None, details: CustomerDetails, idempotency_key: str,
+                seen_basket: str | None = None) -> Order:
     """Turn the cart into an order, taking stock for every line in one transaction.
 
     Guarantees: idempotent per `idempotency_key` (a double submit returns the first order);
     locks the cart row, then the products in id order (no deadlocks between carts), so under
     any concurrency stock never goes below zero and no more is sold than there was; writes
     one ledger row per product and the first status-history row; empties the cart; commits.
-    Raises EmptyCart, CartNeedsAttention, OutOfStock, ShopClosed or InvalidInput, writing
-    nothing.
+    `seen_basket` is the checkout form's basket_digest(): unless the cart as priced for
+    this order (with the cart locked; the very lines and prices the order is written with)
+    is exactly that basket (lines, unit prices, total with delivery), it raises
+    PricesChanged, and a missing or forged one counts as changed. None skips the check, for
+    callers that show no basket (scripts, tests). Raises EmptyCart, CartNeedsAttention,
+    OutOfStock, PricesChanged, ShopClosed or InvalidInput, writing nothing.
     """
     if not idempotency_key or not IDEMPOTENCY_KEY.match(idempotency_key):
         raise InvalidInput("This form has expired. Please review your order and try again.")
     try:
-        return _place_order(cart_token, details, idempotency_key)
+        return _place_order(cart_token, details, idempotency_key, seen_basket)
     except IntegrityError:
         # A concurrent submit with the same key won the race: show its order.
         db.session.rollback()
@@ -83,7 +141,7 @@ def place_order(cart_token: str | None, details: CustomerDetails, idempotency_ke
         return existing
 
 
-def _place_order(cart_token, details: CustomerDetails, key: str) -> Order:
+def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) -> Order:
     cart = None
     if is_usable_token(cart_token):
         cart = db.session.scalars(
@@ -126,6 +184,9 @@ def _place_order(cart_token, details: CustomerDetails, key: str) -> Order:
     if view.problems:
         db.session.rollback()
         raise CartNeedsAttention(" ".join(view.problems))
+    if seen_basket is not None and read_basket(seen_basket) != _basket_of(view):
+        db.session.rollback()
+        raise PricesChanged("Prices changed, please check your order below and place it again.")
     _check_rules(settings, details, view.subtotal_paise + view.delivery_fee_paise)
     # An online order holds its stock while it waits for payment; it is "placed" (and the
     # messages go out) only once paid. services/payments/ takes it from here.

@@ -34,6 +34,11 @@ class CartNeedsAttention(DomainError):
     status_code = 409
 
 
+class PricesChanged(DomainError):
+    """The basket is not what the customer was shown (a price, a pack, the delivery fee)."""
+    status_code = 422
+
+
 class ShopClosed(DomainError):
     status_code = 409
 

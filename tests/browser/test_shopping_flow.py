@@ -94,3 +94,40 @@ def test_a_sold_out_sweet_says_so_and_cannot_be_added(live_server, phone, demo_s
     expect(card).to_contain_text("Out of stock")
     phone.get_by_role("link", name="Dry Fruit Barfi").click()
     expect(phone.get_by_role("button", name="Add to cart")).to_be_disabled()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_price_changed_while_on_the_checkout_form_is_shown_before_ordering(
+        app, live_server, browser, demo_shop, javascript):
+    from tests.browser.conftest import _page
+
+    context, page = _page(browser, javascript=javascript)
+    try:
+        page.goto(live_server + "/p/kaju-katli")
+        page.get_by_role("radio", name="500 g").check()
+        page.get_by_role("button", name="Add to cart").click()
+        expect(page.get_by_role("status").filter(has_text="Added 500 g")).to_be_visible()
+        page.goto(live_server + "/checkout")
+        page.get_by_label("Name").fill("Asha Rao")
+        page.get_by_label("Phone").fill("98765 43210")
+        page.get_by_label("Delivery address").fill("12 MG Road, Indiranagar, Bengaluru")
+        page.get_by_label("Pincode").fill("560038")
+        with app.app_context():  # the owner re-prices the pack meanwhile
+            kaju = db.session.query(Product).filter_by(name="Kaju Katli").one()
+            next(v for v in kaju.variants if v.name == "500 g").price_paise = 64000
+            db.session.commit()
+            db.session.remove()
+
+        page.get_by_role("button", name="Place order").click()
+
+        expect(page.get_by_role("alert")).to_contain_text("Prices changed, please check")
+        expect(page.locator(".summary")).to_contain_text("was ₹580")
+        expect(page.get_by_label("Name")).to_have_value("Asha Rao")
+        assert _order_count(app) == 0
+        page.get_by_role("button", name="Place order").click()
+        expect(page.get_by_role("heading", name=re.compile(r"^Order #\d+"))).to_be_visible()
+        with app.app_context():
+            assert db.session.query(Order).one().subtotal_paise == 64000
+            db.session.remove()
+    finally:
+        context.close()

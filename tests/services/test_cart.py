@@ -393,3 +393,65 @@ def test_a_closed_shop_or_a_small_order_blocks_checkout(shop_settings):
     shop_settings(is_open=True, min_order_paise=50000)
     view = cart_service.view_cart(token)
     assert not view.can_checkout and "₹500" in view.problems[0]
+
+
+def test_a_cart_above_the_order_limit_cannot_check_out(app):
+    hamper = make_product("Hamper", stock=100_000, packs=(("Gift hamper", 1000, 10_000_000),))
+    token, _ = cart_service.add_to_cart(None, variant_named(hamper, "Gift hamper").id, 2)
+    assert cart_service.view_cart(token).can_checkout  # ₹2,00,000: the most
+
+    cart_service.add_to_cart(token, variant_named(hamper, "Gift hamper").id, 1)
+
+    view = cart_service.view_cart(token)
+    assert not view.can_checkout
+    assert "up to ₹2,00,000" in view.problems[0]
+
+
+@pytest.mark.parametrize("quantity", ["1_0", "٣", "+5", "0x10", "1e1", " ", "9" * 10,
+                                      "-" + "9" * 30, 2**63, "2147483648"])
+def test_odd_or_huge_quantities_are_refused_when_setting_a_line(quantity):
+    pack = variant_named(make_product(), "250 g")
+    token, _ = cart_service.add_to_cart(None, pack.id, 2)
+
+    with pytest.raises(InvalidInput):
+        cart_service.add_to_cart(token, pack.id, quantity)
+    with pytest.raises(InvalidInput):
+        cart_service.set_line_quantity(token, pack.id, quantity)
+
+    assert line_quantities(token) == {"250 g": 2}
+
+
+def test_cart_changes_commit_durably_like_orders():
+    """"Added to your cart" is said only of a change on disk: no cart transaction commits
+    with synchronous_commit off (a PostgreSQL crash could forget it; issue 10, item 31)."""
+    from sqlalchemy import event, text
+
+    pack = variant_named(make_product(), "250 g")
+    seen: list[str] = []
+
+    def before_commit(session):
+        seen.append(session.execute(text("SHOW synchronous_commit")).scalar())
+
+    session = db.session()
+    event.listen(session, "before_commit", before_commit)
+    try:
+        token, _ = cart_service.add_to_cart(None, pack.id, 1)
+        cart_service.add_to_cart(token, pack.id, 1)
+        cart_service.set_line_quantity(token, pack.id, 5)
+        cart_service.set_line_quantity(token, pack.id, 0)
+    finally:
+        event.remove(session, "before_commit", before_commit)
+
+    assert seen and set(seen) == {"on"}, seen
+
+
+@pytest.mark.parametrize("setting, value", [("MAX_LINE_QUANTITY", "0"),
+                                            ("MAX_LINE_QUANTITY", "100000"),
+                                            ("ORDER_MAX_PAISE", "0")])
+def test_a_line_or_order_limit_out_of_range_stops_the_app_at_start(setting, value):
+    from sweetshop.config import Config
+
+    config = Config({"SWEETSHOP_ENV": "testing", "DATABASE_URL": "postgresql://x/y",
+                     setting: value})
+    with pytest.raises(RuntimeError, match=setting):
+        config.validate()

@@ -5,6 +5,7 @@ import dataclasses
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text as sa_text
 
 from sweetshop.extensions import db
 from sweetshop.models import (
@@ -19,12 +20,18 @@ from sweetshop.models import (
     Unit,
 )
 from sweetshop.services import cart as cart_service
-from sweetshop.services.checkout import new_idempotency_key, place_order
+from sweetshop.services.checkout import (
+    BASKET_SALT,
+    basket_digest,
+    new_idempotency_key,
+    place_order,
+)
 from sweetshop.services.errors import (
     CartNeedsAttention,
     EmptyCart,
     InvalidInput,
     OutOfStock,
+    PricesChanged,
     ShopClosed,
 )
 from tests.factories import make_product, variant_named
@@ -374,3 +381,151 @@ def test_a_second_tab_submitting_the_same_cart_finds_it_already_ordered(app, cus
 
     assert db.session.query(Order).count() == 1
     assert stock_of(kaju.id) == 4500
+
+
+# --- the largest order (issue 10, item 4) ---------------------------------------------------
+
+LAKH_PACK = (("Gift hamper", 1000, 10_000_000),)  # ₹1,00,000
+
+
+def test_an_order_at_the_order_limit_is_placed_and_one_rupee_more_is_refused(
+        app, customer, shop_settings):
+    """ORDER_MAX_PAISE counts the delivery fee: ₹2,00,000 in all is the most."""
+    shop_settings(delivery_fee_paise=100, free_delivery_above_paise=0)
+    hamper = make_product("Hamper", stock=10_000,
+                          packs=(("Gift hamper", 1000, 10_000_000 - 50),))
+    token, _ = cart_service.add_to_cart(None, variant_named(hamper, "Gift hamper").id, 2)
+    assert cart_service.view_cart(token).total_paise == app.config["ORDER_MAX_PAISE"]
+
+    assert place_order(token, customer, new_idempotency_key()).total_paise == 20_000_000
+
+    token, _ = cart_service.add_to_cart(None, variant_named(hamper, "Gift hamper").id, 2)
+    shop_settings(delivery_fee_paise=200)
+    with pytest.raises(CartNeedsAttention) as refused:
+        place_order(token, customer, new_idempotency_key())
+    assert "up to ₹2,00,000" in refused.value.message
+    assert db.session.query(Order).count() == 1
+
+
+def test_twelve_lakh_packs_times_twenty_are_refused_with_a_message_not_a_database_error(
+        app, customer):
+    limit = app.config["MAX_LINE_QUANTITY"]
+    token = None
+    for n in range(12):
+        hamper = make_product(f"Hamper {n}", stock=1000 * limit, packs=LAKH_PACK)
+        token, _ = cart_service.add_to_cart(token, variant_named(hamper, "Gift hamper").id,
+                                            limit)
+
+    with pytest.raises(CartNeedsAttention) as refused:
+        place_order(token, customer, new_idempotency_key())
+
+    assert "up to ₹2,00,000" in refused.value.message
+    db.session.rollback()
+    assert db.session.query(Order).count() == 0 and sale_movements() == []
+
+
+def test_money_columns_are_bigint():
+    rows = db.session.execute(sa_text(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND column_name LIKE '%paise' "
+        "AND table_name IN ('order', 'order_item', 'payment', 'payment_attempt', 'refund')"
+    )).all()
+    assert len(rows) == 9
+    assert {data_type for _, _, data_type in rows} == {"bigint"}, rows
+
+
+# --- what the customer saw is what is ordered (issue 10, item 3) ------------------------------
+
+def seen_at_checkout(token: str) -> str:
+    """The signed basket the checkout page carries in its form."""
+    return basket_digest(cart_service.view_cart(token))
+
+
+def reprice(product_id: int, pack: str, price_paise: int) -> None:
+    variant_named(db.session.get(Product, product_id), pack).price_paise = price_paise
+    db.session.commit()
+
+
+def test_the_basket_the_customer_saw_is_ordered(kaju_and_jamun_cart, customer):
+    token, _, _ = kaju_and_jamun_cart
+
+    order = place_order(token, customer, new_idempotency_key(),
+                        seen_basket=seen_at_checkout(token))
+
+    assert order.total_paise == 174000
+
+
+def test_a_pack_repriced_after_checkout_was_shown_is_not_ordered(kaju_and_jamun_cart,
+                                                                 customer):
+    token, kaju_id, jamun_id = kaju_and_jamun_cart
+    seen = seen_at_checkout(token)
+    reprice(kaju_id, "500 g", 99900)
+
+    with pytest.raises(PricesChanged) as refused:
+        place_order(token, customer, new_idempotency_key(), seen_basket=seen)
+
+    assert "Prices changed, please check" in refused.value.message
+    assert refused.value.status_code == 422
+    assert_nothing_written({kaju_id: 4000, jamun_id: 120}, lines=3)
+    # Shown again, with a fresh basket, the next submit goes through at the new price.
+    order = place_order(token, customer, new_idempotency_key(),
+                        seen_basket=seen_at_checkout(token))
+    assert order.subtotal_paise == 174000 + 2 * (99900 - 58000)
+
+
+def test_a_changed_delivery_fee_is_a_changed_basket(kaju_and_jamun_cart, customer,
+                                                    shop_settings):
+    token, kaju_id, jamun_id = kaju_and_jamun_cart
+    seen = seen_at_checkout(token)
+    shop_settings(delivery_fee_paise=4000, free_delivery_above_paise=0)
+
+    with pytest.raises(PricesChanged):
+        place_order(token, customer, new_idempotency_key(), seen_basket=seen)
+
+    assert_nothing_written({kaju_id: 4000, jamun_id: 120}, lines=3)
+
+
+def test_a_pack_removed_in_another_tab_is_a_changed_basket(kaju_and_jamun_cart, customer):
+    token, kaju_id, jamun_id = kaju_and_jamun_cart
+    seen = seen_at_checkout(token)
+    jamun_tin = variant_named(db.session.get(Product, jamun_id), "Tin of 12")
+    cart_service.set_line_quantity(token, jamun_tin.id, 0)
+
+    with pytest.raises(PricesChanged):
+        place_order(token, customer, new_idempotency_key(), seen_basket=seen)
+
+    assert_nothing_written({kaju_id: 4000, jamun_id: 120}, lines=2)
+
+
+@pytest.mark.parametrize("seen", ["", "x", "null", "e30.forged-signature",
+                                  "a" * 5000, "\u00e9\u0000"])
+def test_a_missing_or_forged_basket_is_a_changed_basket(kaju_and_jamun_cart, customer, seen):
+    token, kaju_id, jamun_id = kaju_and_jamun_cart
+
+    with pytest.raises(PricesChanged):
+        place_order(token, customer, new_idempotency_key(), seen_basket=seen)
+
+    assert_nothing_written({kaju_id: 4000, jamun_id: 120}, lines=3)
+
+
+def test_a_basket_signed_with_another_key_is_refused(app, kaju_and_jamun_cart, customer):
+    from itsdangerous import URLSafeSerializer
+
+    token, _, _ = kaju_and_jamun_cart
+    genuine = seen_at_checkout(token)
+    payload = URLSafeSerializer(app.config["SECRET_KEY"], salt=BASKET_SALT).loads(genuine)
+    forged = URLSafeSerializer("another-key", salt=BASKET_SALT).dumps(payload)
+
+    with pytest.raises(PricesChanged):
+        place_order(token, customer, new_idempotency_key(), seen_basket=forged)
+
+
+def test_a_double_submit_with_a_stale_basket_still_finds_the_first_order(kaju_and_jamun_cart,
+                                                                         customer):
+    token, kaju_id, _ = kaju_and_jamun_cart
+    key, seen = new_idempotency_key(), seen_at_checkout(token)
+    first = place_order(token, customer, key, seen_basket=seen)
+    reprice(kaju_id, "500 g", 99900)
+
+    assert place_order(token, customer, key, seen_basket=seen).id == first.id
+    assert db.session.query(Order).count() == 1

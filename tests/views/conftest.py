@@ -21,6 +21,7 @@ from tests.factories import make_product
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 IDEMPOTENCY_KEY = re.compile(r'name="idempotency_key"[^>]*value="([^"]*)"')
+BASKET = re.compile(r'name="basket"[^>]*value="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,12 @@ def csrf_token_in(html: str) -> str:
     return match.group(1)
 
 
+def hidden_checkout_fields(html: str) -> dict[str, str]:
+    return {"csrf_token": csrf_token_in(html),
+            "idempotency_key": IDEMPOTENCY_KEY.search(html).group(1),
+            "basket": BASKET.search(html).group(1)}
+
+
 class Shopper:
     """A test client that posts forms with the CSRF token taken from the page it came from."""
 
@@ -107,12 +114,11 @@ class Shopper:
                                 headers={"HX-Request": "true"} if htmx else {})
 
     def checkout_form(self) -> dict[str, str]:
-        """The hidden fields of the checkout form: csrf_token and idempotency_key."""
+        """The hidden fields of the checkout form: csrf_token, idempotency_key and the
+        signed basket the page showed."""
         page = self.client.get("/checkout")
         assert page.status_code == 200, page.status_code
-        html = page.get_data(as_text=True)
-        return {"csrf_token": csrf_token_in(html),
-                "idempotency_key": IDEMPOTENCY_KEY.search(html).group(1)}
+        return hidden_checkout_fields(page.get_data(as_text=True))
 
 
 @pytest.fixture

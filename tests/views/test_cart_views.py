@@ -75,8 +75,10 @@ def test_the_cart_survives_in_the_cookie_across_requests(shopper, kaju):
 @pytest.mark.parametrize("variant_id, quantity", [
     (999_999, 1), ("abc", 1), ("", 1), ("-1", 1), (None, -1), (None, 0), (None, 10**9),
     (None, "abc"), (None, "9" * 5000), ("1" * 5000, 1), ("1\x00", "1\x00"),
+    (None, "2147483648"), (None, str(2**63)),
 ], ids=["unknown-pack", "letters", "missing-pack", "negative-pack", "negative-quantity",
-        "zero", "huge", "letters-quantity", "5000-digit-quantity", "5000-digit-pack", "nul"])
+        "zero", "huge", "letters-quantity", "5000-digit-quantity", "5000-digit-pack", "nul",
+        "int32-overflow", "int64-overflow"])
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 def test_bad_input_to_add_is_a_readable_4xx_and_writes_nothing(shopper, kaju, count,
                                                                variant_id, quantity, htmx):
@@ -188,8 +190,10 @@ def test_a_cart_over_the_stock_shows_the_problem_and_blocks_checkout(shopper, ma
     assert 'href="/checkout"' not in html
 
 
-@pytest.mark.parametrize("quantity", ["-1", "21", "abc", "", "9" * 5000],
-                         ids=["negative", "over-limit", "letters", "empty", "5000-digits"])
+@pytest.mark.parametrize("quantity", ["-1", "21", "abc", "", "9" * 5000, "2147483648",
+                                      "9223372036854775808", "1_0", "٣"],
+                         ids=["negative", "over-limit", "letters", "empty", "5000-digits",
+                              "int32-overflow", "int64-overflow", "underscore", "arabic-digit"])
 def test_a_bad_quantity_update_is_a_4xx_and_changes_nothing(shopper, kaju, in_db, quantity):
     shopper.add(kaju, "500 g", quantity=2)
 

@@ -372,3 +372,175 @@ def test_names_and_addresses_in_any_script_are_kept_as_typed(shopper, cart_with_
     order = only_order(in_db)
     assert order.customer_name == "आशा राव"
     assert order.address == "१२, एमजी रोड, बेंगलुरु\nनिकट मंदिर"
+
+
+# --- a cart too large for one order (issue 10, item 4) -----------------------------------------
+
+LAKH_PACK = (("Gift hamper", 1000, 10_000_000),)  # ₹1,00,000, the most one pack may cost
+
+
+@pytest.fixture
+def hampers(make_sweet, app):
+    """12 sweets with a ₹1 lakh pack, stock for the most packs a line may hold."""
+    limit = app.config["MAX_LINE_QUANTITY"]
+    return [make_sweet(f"Hamper {n}", stock=1000 * limit, packs=LAKH_PACK) for n in range(12)]
+
+
+def fill_with_twenty_of_each(shopper, hampers, app):
+    """The reproduction: 20 of each (₹2.4 crore, in paise beyond a 32-bit column)."""
+    for sweet in hampers:
+        response = shopper.add(sweet, "Gift hamper", quantity=app.config["MAX_LINE_QUANTITY"])
+        assert response.status_code == 303
+
+
+def test_a_cart_over_the_order_limit_says_so_and_blocks_checkout(shopper, hampers, app):
+    fill_with_twenty_of_each(shopper, hampers, app)
+
+    page = shopper.client.get("/cart")
+
+    assert page.status_code == 200
+    html = html_of(page)
+    assert "up to ₹2,00,000" in html
+    assert 'href="/checkout"' not in html
+    redirected = shopper.client.get("/checkout")
+    assert redirected.status_code == 303 and redirected.headers["Location"] == "/cart"
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_checking_out_twelve_lakh_packs_times_twenty_is_refused_not_a_500(
+        shopper, hampers, app, checkout_details, count, in_db, htmx):
+    shopper.add(hampers[0], "Gift hamper")
+    form = shopper.checkout_form()  # opened while the cart was one hamper
+    fill_with_twenty_of_each(shopper, hampers, app)
+
+    response = shopper.client.post("/checkout", data={**checkout_details, **form},
+                                   headers={"HX-Request": "true"} if htmx else {})
+
+    assert response.status_code == 409
+    assert "up to ₹2,00,000" in html_of(response)
+    assert count(Order) == 0
+    assert in_db(lambda: StockMovement.query.filter_by(reason="sale").count()) == 0
+
+
+# --- a basket that changed under the customer (issue 10, item 3) ------------------------------
+
+def reprice_kaju(in_db, price_paise: int):
+    """The owner re-prices the 500 g pack while the customer is on the checkout form."""
+    def change():
+        from sweetshop.extensions import db
+        (pack,) = [v for v in Product.query.one().variants if v.name == "500 g"]
+        pack.price_paise = price_paise
+        db.session.commit()
+    in_db(change)
+
+
+def basket_in(html: str) -> str:
+    return re.search(r'name="basket"[^>]*value="([^"]*)"', html).group(1)
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_a_price_change_after_opening_checkout_is_shown_again_not_ordered(
+        shopper, cart_with_kaju, checkout_details, count, in_db, htmx):
+    form = shopper.checkout_form()  # 2 × ₹580 = ₹1,160
+    reprice_kaju(in_db, 99900)
+    headers = {"HX-Request": "true"} if htmx else {}
+
+    response = shopper.client.post("/checkout", data={**checkout_details, **form},
+                                   headers=headers)
+
+    assert response.status_code == 422
+    html = html_of(response)
+    assert ("<html" in html) is (not htmx)
+    assert "Prices changed, please check" in html
+    assert "₹1,998" in html and "was ₹580" in html and "(it was ₹1,160)" in html
+    assert 'value="Asha Rao"' in html and "12 MG Road" in html and "Please ring twice" in html
+    assert basket_in(html) != form["basket"]
+    assert count(Order) == 0 and count(CartLine) == 1
+    assert in_db(lambda: Product.query.one().stock) == 4000
+
+    # The customer has now seen ₹1,998: the same form, sent again, places the order.
+    again = shopper.client.post("/checkout", headers=headers, data={
+        **checkout_details, **form, "basket": basket_in(html)})
+    assert again.status_code == 303
+    assert only_order(in_db).total_paise == 199800
+
+
+def test_a_changed_delivery_fee_is_shown_again(shopper, cart_with_kaju, checkout_details,
+                                               shop_settings, count):
+    form = shopper.checkout_form()
+    shop_settings(delivery_fee_paise=4000)
+
+    response = shopper.client.post("/checkout", data={**checkout_details, **form})
+
+    assert response.status_code == 422
+    html = html_of(response)
+    assert "Prices changed, please check" in html and "₹1,200" in html and "₹40" in html
+    assert count(Order) == 0
+
+
+@pytest.mark.parametrize("basket", [None, "", "forged", "eyJsaW5lcyI6W119.AAAA", "x" * 10_000],
+                         ids=["absent", "empty", "forged", "bad-signature", "very-long"])
+def test_a_missing_or_forged_basket_shows_the_checkout_again(
+        shopper, cart_with_kaju, checkout_details, count, in_db, basket):
+    form = shopper.checkout_form()
+    if basket is None:
+        del form["basket"]
+    else:
+        form["basket"] = basket
+
+    response = shopper.client.post("/checkout", data={**checkout_details, **form})
+
+    assert response.status_code == 422
+    html = html_of(response)
+    assert "Prices changed, please check" in html and "₹1,160" in html
+    assert "was ₹" not in html
+    assert count(Order) == 0
+    fresh = {**form, "basket": basket_in(html)}
+    assert shopper.client.post("/checkout", data={**checkout_details, **fresh}).status_code == 303
+    assert only_order(in_db).total_paise == 116000
+
+
+def test_a_double_submit_after_a_price_change_still_finds_the_first_order(
+        shopper, cart_with_kaju, checkout_details, count, in_db):
+    data = {**checkout_details, **shopper.checkout_form()}
+    first = shopper.client.post("/checkout", data=data)
+    reprice_kaju(in_db, 99900)
+
+    second = shopper.client.post("/checkout", data=data)
+
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert count(Order) == 1 and only_order(in_db).total_paise == 116000
+
+
+def test_the_checkout_page_carries_a_signed_basket(shopper, cart_with_kaju):
+    html = html_of(shopper.client.get("/checkout"))
+
+    assert re.search(r'<input[^>]*name="basket"[^>]*type="hidden"|<input[^>]*type="hidden"'
+                     r'[^>]*name="basket"', html)
+    assert "." in basket_in(html)  # payload.signature
+
+
+def test_a_cart_changed_in_another_tab_while_submitting_is_compared_as_it_is_now(
+        shopper, cart_with_kaju, checkout_details, count, in_db, monkeypatch):
+    """Tab A sets 3 packs after tab B's submit arrived but before place_order locks the
+    cart: B compares the cart as it is under the lock, not lines read earlier."""
+    from sweetshop.checkout import views
+    from sweetshop.extensions import db
+
+    form = shopper.checkout_form()  # 2 packs
+    real_place_order = views.checkout_service.place_order
+
+    def tab_a_then_place(*args, **kwargs):
+        def three_packs():
+            CartLine.query.one().quantity = 3
+            db.session.commit()
+        in_db(three_packs)
+        return real_place_order(*args, **kwargs)
+
+    monkeypatch.setattr(views.checkout_service, "place_order", tab_a_then_place)
+    response = shopper.client.post("/checkout", data={**checkout_details, **form})
+
+    assert response.status_code == 422
+    assert "3 × Kaju Katli, 500 g" in html_of(response)
+    assert count(Order) == 0
