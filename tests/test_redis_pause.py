@@ -94,7 +94,8 @@ def test_a_paused_redis_adds_at_most_one_short_wait_to_requests(app):
 
     times = [r["seconds"] for r in paused]
     assert max(times) < 1.0, paused  # one socket timeout (0.5 s), not one per Redis touch
-    assert sum(times) - max(times) < 1.0, paused  # the others skip Redis
+    # The others skip Redis: none of them waits out a socket timeout of its own.
+    assert sum(t >= 0.5 for t in times) <= 1, paused
     by_name = {r["name"]: r for r in paused}
     assert by_name["home"]["status"] == 200
     assert [r["status"] for r in paused if r["name"] == "add"] == [303, 303, 303]

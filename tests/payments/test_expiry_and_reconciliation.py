@@ -77,7 +77,7 @@ def test_a_payment_after_expiry_with_the_stock_gone_is_refunded_and_the_owner_to
     assert call["payment_id"] == captured["id"] and call["data"]["amount"] == order.total_paise
     assert call["key"] == refund.idempotency_key
     assert "sold out" in db.session.get(Payment, payment.id).attention
-    kinds = [n.kind for n in db.session.scalars(select(Notification))]
+    kinds = [n.kind for n in db.session.scalars(select(Notification).order_by(Notification.id))]
     assert kinds == ["order_expired", "refund_done"]
 
 
