@@ -64,6 +64,11 @@ def register_web(app: Flask) -> None:
                webhooks_bp):
         app.register_blueprint(bp)
 
+    # `_()`, `ngettext()` and `{% trans %}` in every template, through the one gettext seam
+    # (sweetshop/i18n.py), so new words are translatable the day they are written.
+    from . import i18n
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     app.add_template_filter(format_rupees, "rupees")
     app.add_template_filter(format_quantity, "quantity")
     app.add_template_filter(format_local_time, "local_time")
