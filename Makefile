@@ -8,6 +8,8 @@ PIP_STAMP   := $(VENV)/.requirements.stamp
 NPM_STAMP   := node_modules/.package-lock.stamp
 BENCH_NPM_STAMP := bench/node_modules/.package-lock.stamp
 HTMX        := static/vendor/htmx.min.js
+# Two workers, each with its own database and Redis db (tests/conftest.py); TEST_WORKERS=0 for one process
+TEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 BENCH_ARGS  ?=
 
@@ -49,7 +51,7 @@ run: setup
 
 ## test: PostgreSQL and Redis on 127.0.0.1, then pytest (PYTEST_ARGS="-k cart -x")
 test: setup browser test-services
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test-services: setup
 	@$(PY) scripts/ensure_test_services.py

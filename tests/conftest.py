@@ -58,7 +58,41 @@ def _test_servers() -> tuple[str, str]:
     return db_url, redis_url
 
 
-TEST_DATABASE_URL, TEST_REDIS_URL = _test_servers()
+def _for_this_worker(db_url: str, redis_url: str) -> tuple[str, str]:
+    """Under pytest-xdist each worker gets its own database (`<name>_gw1`, created here) and
+    Redis database (the base number minus the worker's), since every test empties both."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw") or worker == "gw0":
+        return db_url, redis_url
+    index = int(worker[2:])
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+            try:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            except Exception:  # another run created it between our look and our create
+                pass
+    admin.dispose()
+    base, _, number = redis_url.rpartition("/")
+    redis_db = (int(number or 0) - index) % 16
+    return url.set(database=name).render_as_string(hide_password=False), f"{base}/{redis_db}"
+
+
+TEST_DATABASE_URL, TEST_REDIS_URL = _for_this_worker(*_test_servers())
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for servers a test starts (never a fixed one: two
+    workers or two checkouts running the suite side by side would collide)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 TEST_CONFIG = {
     "SWEETSHOP_ENV": "testing",

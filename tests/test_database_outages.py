@@ -18,11 +18,11 @@ import time
 import psycopg
 import pytest
 
-from tests.conftest import TEST_CONFIG, TEST_REDIS_URL
+from tests.conftest import TEST_CONFIG, TEST_REDIS_URL, free_port
 from tests.fault_servers import ProcfileWeb, ScratchPostgres
 
-PG_PORT = 25401
-WEB_PORT = 18302
+PG_PORT = free_port()
+WEB_PORT = free_port()
 SHOP_NAME = "Mithai Ghar of the faults"
 OUTAGE_WORDS = "Back in a moment"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
+from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, free_port
 from tests.fault_servers import ProcfileWeb
 
 # bench/slowloris.py by path: putting bench/ on sys.path would let its modules shadow others.
@@ -20,7 +20,7 @@ _spec = importlib.util.spec_from_file_location(
 slowloris = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(slowloris)
 
-WEB_PORT = 18301
+WEB_PORT = free_port()
 
 
 @pytest.fixture
