@@ -82,6 +82,14 @@ def portion_label(box_type: BoxType, quantity: int) -> str:
     return format_quantity(quantity, box_type.unit)
 
 
+def fill_label(box_type: BoxType, filled: int) -> str:
+    """'Filled 750 of 1000 g' (grams kept as grams, so the two numbers compare at a glance)."""
+    if Unit(box_type.unit) is Unit.PIECE:
+        return ngettext("Filled %(filled)d of %(num)d piece", "Filled %(filled)d of %(num)d pieces",
+                        box_type.size, filled=filled)
+    return _("Filled %(filled)d of %(size)d g", filled=filled, size=box_type.size)
+
+
 def size_label(box_type: BoxType) -> str:
     return format_quantity(box_type.size, box_type.unit)
 
