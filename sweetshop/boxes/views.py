@@ -73,7 +73,7 @@ def add_box():
                                  422)
         box_type = box_service.get_box_type(int(request.form.get("box_type_id")))
         return _builder(box_type, request.form, status=422, error=error.message)
-    message = _("Added a %(name)s to your cart.", name=box_type.name)
+    message = _("Added %(name)s to your cart.", name=box_type.name)
     if is_htmx():
         response = make_response(render_template(
             "cart/_added.html", message=message, count=cart_service.cart_count(token)))
