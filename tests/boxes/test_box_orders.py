@@ -201,3 +201,24 @@ def test_a_hidden_box_type_cannot_be_added_and_blocks_checkout(ctx):
         place_order(token, CUSTOMER, new_idempotency_key())
     assert db.session.scalar(select(func.count()).select_from(OrderItem)) == 0
     assert db.session.scalar(select(func.count()).select_from(OrderItemPart)) == 0
+
+
+def test_a_box_by_the_piece_takes_pieces_and_refuses_sweets_sold_by_weight(ctx):
+    from sweetshop.models import Unit
+    from tests.factories import make_product
+
+    jamun = make_product("Gulab Jamun", unit=Unit.PIECE, stock=30,
+                         packs=(("Single piece", 1, 2500), ("Tin of 12", 12, 28000)))
+    rasgulla = make_product("Rasgulla", unit=Unit.PIECE, stock=30,
+                            packs=(("Single piece", 1, 2000),))
+    kaju = make_product("Kaju Katli", stock=5000)
+    with pytest.raises(InvalidInput, match="Kaju Katli is not sold by the piece"):
+        make_box_type([jamun, rasgulla, kaju], name="Syrup box", unit=Unit.PIECE, size=12,
+                      compartments=None, step=2)
+    box_type = make_box_type([jamun, rasgulla], name="Syrup box", unit=Unit.PIECE, size=12,
+                             compartments=None, step=2, min_sweets=2, max_sweets=2)
+    order = place_order(add_box(None, box_type, {jamun: 8, rasgulla: 4}), CUSTOMER,
+                        new_idempotency_key())
+    # a piece at its single-piece price: 8 × ₹25 + 4 × ₹20
+    assert order.items[0].unit_price_paise == 28000
+    assert stock_of(jamun.id) == 22 and stock_of(rasgulla.id) == 26
