@@ -42,6 +42,9 @@ POST_LIMITS = {
     "checkout.place_order": "60 per minute;600 per hour",
     "cart.add_item": "60 per minute",
     "cart.update_item": "120 per minute",
+    "boxes.add_box": "60 per minute",             # assorted boxes, as a pack's add and update
+    "boxes.update_box_line": "120 per minute",
+    "boxes.update_box": "120 per minute",         # "Update box" without JavaScript
     "admin.do_login": "10 per minute;50 per hour",
     "lookup.send_code": "5 per minute;20 per hour",
     "lookup.verify_code": "10 per minute",

@@ -25,6 +25,7 @@ ADMIN_NAV = [
     ("admin.dashboard", "Dashboard", ("dashboard",)),
     ("admin.list_orders", "Orders", ("order", "refund", "message")),
     ("admin.list_products", "Products", ("product", "pack", "stock", "categor")),
+    ("boxes_admin.list_box_types", "Boxes", ("box_type", "box_mix")),
     ("admin.edit_settings", "Settings", ("settings",)),
 ]
 
@@ -52,6 +53,8 @@ CSP = "; ".join([
 
 def register_web(app: Flask) -> None:
     from .admin import bp as admin_bp
+    from .boxes.admin_views import bp as boxes_admin_bp
+    from .boxes.views import bp as boxes_bp
     from .cart.views import bp as cart_bp
     from .checkout.views import bp as checkout_bp
     from .lookup.views import bp as lookup_bp
@@ -61,7 +64,7 @@ def register_web(app: Flask) -> None:
     from .webhooks.views import bp as webhooks_bp
 
     for bp in (storefront_bp, cart_bp, checkout_bp, orders_bp, payments_bp, lookup_bp, admin_bp,
-               webhooks_bp):
+               webhooks_bp, boxes_bp, boxes_admin_bp):
         app.register_blueprint(bp)
 
     # `_()`, `ngettext()` and `{% trans %}` in every template, through the one gettext seam

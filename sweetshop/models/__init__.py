@@ -1,6 +1,16 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 from .admin import AdminSession, AdminUser, LoginAttempt
 from .base import utcnow
+from .boxes import (
+    BoxDivision,
+    BoxMix,
+    BoxMixPart,
+    BoxPricing,
+    BoxType,
+    CartBox,
+    CartBoxPart,
+    OrderItemPart,
+)
 from .cart import Cart, CartLine
 from .catalog import Category, Product, StockMovement, Unit, Variant
 from .lookup import LookupAttempt, LookupCode, LookupSession
@@ -15,4 +25,6 @@ __all__ = [
     "ShopSettings", "AdminUser", "AdminSession", "LoginAttempt",
     "Notification", "WhatsAppWindow", "KnownPhone", "LookupCode", "LookupAttempt", "LookupSession",
     "Payment", "PaymentAttempt", "Refund", "WebhookEvent",
+    "BoxType", "BoxDivision", "BoxPricing", "BoxMix", "BoxMixPart", "CartBox", "CartBoxPart",
+    "OrderItemPart",
 ]

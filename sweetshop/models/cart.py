@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import created_at_column, utcnow
 from .catalog import Variant
+
+if TYPE_CHECKING:
+    from .boxes import CartBox
 
 
 class Cart(db.Model):
@@ -22,6 +26,9 @@ class Cart(db.Model):
     lines: Mapped[list[CartLine]] = relationship(
         back_populates="cart", order_by="CartLine.id", cascade="all, delete-orphan"
     )
+    # Assorted boxes (models/boxes.py): a line of their own, as a box has no single pack.
+    boxes: Mapped[list[CartBox]] = relationship(
+        order_by="CartBox.id", cascade="all, delete-orphan", passive_deletes=True)
 
 
 class CartLine(db.Model):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -22,6 +23,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import created_at_column
 from .catalog import Unit
+
+if TYPE_CHECKING:
+    from .boxes import OrderItemPart
 
 
 def _enum(cls, name):
@@ -132,12 +136,35 @@ class OrderItem(db.Model):
     quantity: Mapped[int] = mapped_column(Integer)       # number of packs
     unit_price_paise: Mapped[int] = mapped_column(BigInteger)
     line_total_paise: Mapped[int] = mapped_column(BigInteger)
+    # An assorted box (issue 16): no product or pack of its own; its parts say what is in
+    # one box, each drawn from its own sweet's stock.
+    box_type_id: Mapped[int | None] = mapped_column(
+        ForeignKey("box_type.id", ondelete="SET NULL"))
+    gift_message: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     order: Mapped[Order] = relationship(back_populates="items")
+    parts: Mapped[list[OrderItemPart]] = relationship(
+        order_by="OrderItemPart.id", lazy="selectin", cascade="all, delete-orphan")
 
     @property
     def base_quantity(self) -> int:
         return self.pack_quantity * self.quantity
+
+    @property
+    def is_box(self) -> bool:
+        return bool(self.parts)
+
+    def stock_draws(self) -> dict[int, int]:
+        """Product id -> how much of its stock this line took: the pack's sweet, or every
+        part of a box times the number of boxes. Sweets deleted since are left out."""
+        if self.parts:
+            draws: dict[int, int] = {}
+            for part in self.parts:
+                if part.product_id is not None:
+                    draws[part.product_id] = (draws.get(part.product_id, 0)
+                                              + part.quantity * self.quantity)
+            return draws
+        return {} if self.product_id is None else {self.product_id: self.base_quantity}
 
 
 class OrderStatusChange(db.Model):

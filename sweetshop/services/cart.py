@@ -53,6 +53,8 @@ class CartView:
     subtotal_paise: int = 0
     delivery_fee_paise: int = 0
     problems: list[str] = field(default_factory=list)
+    # Assorted boxes (services/boxes.CartBoxView): lines of their own, parts listed under.
+    boxes: list = field(default_factory=list)
 
     @property
     def total_paise(self) -> int:
@@ -60,15 +62,16 @@ class CartView:
 
     @property
     def count(self) -> int:
-        return sum(line.quantity for line in self.lines)
+        return sum(line.quantity for line in self.lines) + sum(b.quantity for b in self.boxes)
 
     @property
     def is_empty(self) -> bool:
-        return not self.lines
+        return not self.lines and not self.boxes
 
     @property
     def can_checkout(self) -> bool:
-        return bool(self.lines) and not self.problems and not any(ln.problem for ln in self.lines)
+        return (not self.is_empty and not self.problems
+                and not any(ln.problem for ln in [*self.lines, *self.boxes]))
 
 
 def new_token() -> str:
@@ -197,11 +200,15 @@ def set_line_quantity(token: str | None, variant_id, quantity) -> None:
 def cart_count(token: str | None) -> int:
     if not is_usable_token(token):
         return 0
-    total = db.session.scalar(
-        select(db.func.coalesce(db.func.sum(CartLine.quantity), 0))
-        .join(Cart, Cart.id == CartLine.cart_id)
-        .where(Cart.token == token)
-    )
+    from ..models import CartBox
+
+    packs = (select(db.func.coalesce(db.func.sum(CartLine.quantity), 0))
+             .join(Cart, Cart.id == CartLine.cart_id).where(Cart.token == token)
+             .scalar_subquery())
+    boxes = (select(db.func.coalesce(db.func.sum(CartBox.quantity), 0))
+             .join(Cart, Cart.id == CartBox.cart_id).where(Cart.token == token)
+             .scalar_subquery())
+    total = db.session.scalar(select(packs + boxes))  # one statement for the header badge
     return int(total or 0)
 
 
@@ -213,13 +220,27 @@ def view_cart(token: str | None) -> CartView:
             select(Cart).where(Cart.token == token).options(
                 # Product.variants too: a stock message names the smallest pack (no N+1).
                 selectinload(Cart.lines).joinedload(CartLine.variant).joinedload(Variant.product)
-                .selectinload(Product.variants)
+                .selectinload(Product.variants),
+                _boxes_loader(),
             )
         ).first()
-    return price_lines(cart.lines if cart else [])
+    return price_lines(cart.lines if cart else [], boxes=cart.boxes if cart else ())
 
 
-def price_lines(lines: list[CartLine]) -> CartView:
+def _boxes_loader():
+    """Boxes with their type (allowed sweets) and parts (sweets, packs): a few queries
+    whatever the cart holds, and one (finding none) for a cart without boxes."""
+    from ..models import BoxType, CartBox, CartBoxPart
+
+    return selectinload(Cart.boxes).options(
+        joinedload(CartBox.box_type).selectinload(BoxType.sweets),
+        selectinload(CartBox.parts).joinedload(CartBoxPart.product)
+        .selectinload(Product.variants))
+
+
+def price_lines(lines: list[CartLine], boxes=()) -> CartView:
+    from . import boxes as box_service
+
     view = CartView()
     wanted: dict[int, int] = defaultdict(int)
     packs_of: dict[int, int] = defaultdict(int)  # product id -> how many of its packs
@@ -228,6 +249,13 @@ def price_lines(lines: list[CartLine]) -> CartView:
                                        quantity=line.quantity))
         wanted[line.variant.product_id] += line.variant.quantity * line.quantity
         packs_of[line.variant.product_id] += 1
+    # A box's parts draw on the same pools: 1 kg of a sweet and a box with 250 g of it
+    # need 1.25 kg, and both lines say so when there is less.
+    for box in boxes:
+        for part in box.parts:
+            wanted[part.product_id] += part.quantity * box.quantity
+            packs_of[part.product_id] += 1
+    view.boxes = box_service.price_cart_boxes(boxes, wanted)
     for line in view.lines:
         product, variant = line.product, line.variant
         if not product.active or not variant.active:
@@ -237,9 +265,10 @@ def price_lines(lines: list[CartLine]) -> CartView:
                 line.problem = f"{product.name} is sold out. Please remove it."
             else:
                 line.problem = stock_left(product, variant, shared=packs_of[product.id] > 1)
-    view.subtotal_paise = sum(ln.line_total_paise for ln in view.lines)
+    view.subtotal_paise = (sum(ln.line_total_paise for ln in view.lines)
+                           + sum(b.line_total_paise for b in view.boxes))
     settings = get_settings()
-    if view.lines:
+    if not view.is_empty:
         view.delivery_fee_paise = settings.delivery_fee_for(view.subtotal_paise)
         if not settings.is_open:
             view.problems.append("The shop is closed for orders right now. Please come back soon.")

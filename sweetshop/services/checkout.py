@@ -23,6 +23,7 @@ from ..models import (
     PaymentStatus,
     Product,
 )
+from . import boxes as box_service
 from .cart import CartView, is_usable_token, price_lines
 from .errors import (
     CartNeedsAttention,
@@ -83,7 +84,11 @@ def _basket_serializer() -> URLSafeSerializer:
 
 def _basket_of(view: CartView) -> dict:
     lines = sorted([line.variant.id, line.quantity, line.unit_price_paise] for line in view.lines)
-    return {"lines": lines, "total": view.total_paise}
+    basket = {"lines": lines, "total": view.total_paise}
+    if view.boxes:  # assorted boxes: the cart's box line, how many, the price of one
+        basket["boxes"] = sorted([box.cart_box.id, box.quantity, box.unit_price_paise]
+                                 for box in view.boxes)
+    return basket
 
 
 def basket_digest(view: CartView) -> str:
@@ -152,7 +157,7 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
     if existing is not None:
         db.session.rollback()
         return existing
-    if cart is None or not cart.lines:
+    if cart is None or not (cart.lines or cart.boxes):
         db.session.rollback()
         raise EmptyCart("Your cart is empty. Add some sweets before checking out.")
 
@@ -162,20 +167,27 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
         raise ShopClosed("The shop is closed for orders right now. Please come back soon.")
 
     # Lock every product in the cart, in id order, before reading its stock.
-    product_ids = sorted({line.variant.product_id for line in cart.lines})
+    # Assorted boxes draw on the same sweets: their parts join the same sorted lock order.
+    product_ids = sorted({line.variant.product_id for line in cart.lines}
+                         | box_service.product_ids(cart.boxes))
     products = {
         p.id: p for p in db.session.scalars(
             select(Product).where(Product.id.in_(product_ids)).order_by(Product.id)
             .with_for_update().execution_options(populate_existing=True)
         )
     }
-    view = price_lines(cart.lines)
+    view = price_lines(cart.lines, boxes=cart.boxes)
     # Short means all packs of a sweet together want more than its pool, not just one line.
     wanted: dict[int, int] = defaultdict(int)
     for line in view.lines:
         wanted[line.product.id] += line.base_quantity
+    for box in view.boxes:
+        for product_id, quantity in box.draws.items():
+            wanted[product_id] += quantity
     short = [ln for ln in view.lines if ln.problem and wanted[ln.product.id] > ln.product.stock]
-    problems = " ".join(dict.fromkeys(ln.problem for ln in view.lines if ln.problem))
+    short += [box for box in view.boxes if box.short]
+    problems = " ".join(dict.fromkeys(
+        ln.problem for ln in [*view.lines, *view.boxes] if ln.problem))
     if problems:
         db.session.rollback()
         if short:
@@ -224,6 +236,10 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
             line_total_paise=line.line_total_paise,
         ))
         taken[line.product.id] += line.base_quantity
+    for box in view.boxes:  # one line per box, its parts beside it (services/boxes.py)
+        order.items.append(box_service.order_item_for(box))
+        for product_id, quantity in box.draws.items():
+            taken[product_id] += quantity
     order.history.append(OrderStatusChange(
         from_status=None, to_status=first_status, actor="customer",
         note="Order placed, waiting for online payment" if online else "Order placed"))
@@ -233,6 +249,8 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
                         actor="customer")
     for line in list(cart.lines):
         db.session.delete(line)
+    for box in list(cart.boxes):
+        db.session.delete(box)
     # Messages are written in this same transaction; they are enqueued once it commits.
     if not online:
         queue_order_placed(order)

@@ -73,12 +73,21 @@ def sentence(text: str) -> str:
 def items_summary(order) -> str:
     """'2 × Kaju Katli 500 g, 1 × Rasgulla Box of 12, and 2 more', at most ITEMS_SHOWN lines."""
     items = list(order.items)
-    named = [f"{item.quantity} × {item.product_name} {item.pack_name}".strip()
+    named = [f"{item.quantity} × {item.product_name} {item.pack_name}".strip() + _box_parts(item)
              for item in items[:ITEMS_SHOWN]]
     rest = len(items) - len(named)
     if rest:
         named.append(ngettext("and %(num)d more line", "and %(num)d more lines", rest))
     return quote(", ".join(named), 160)
+
+
+def _box_parts(item) -> str:
+    """' (Kaju Katli 250 g, Milk Cake 250 g)' after an assorted box; '' after a pack."""
+    parts = getattr(item, "parts", None) or []
+    if not parts:
+        return ""
+    return " (" + ", ".join(f"{part.product_name} {format_quantity(part.quantity, part.unit)}"
+                            for part in parts) + ")"
 
 
 def stock_left(product, variant, *, shared: bool) -> str:

@@ -20,6 +20,7 @@ from ..extensions import db
 from ..formatting import format_quantity, parse_whole_number
 from ..models import Cart, CartLine, LookupSession, Order, OrderStatus, Product, Variant, utcnow
 from ..phones import normalise_phone
+from . import boxes as box_service
 from . import cart as cart_service
 from .errors import DomainError, NotFound
 from .otp import TooManyRequests, recent_failures, record_attempt
@@ -157,6 +158,17 @@ def reorder(cart_token: str | None, order_number: int, phone: str) -> ReorderRes
 
     for item in order.items:
         label = f"{item.product_name}, {item.pack_name}"
+        if item.is_box:  # the same box again, checked like a new one (services/boxes.py)
+            try:
+                result.cart_token, _ = box_service.add_box_to_cart(
+                    result.cart_token, item.box_type_id or 0,
+                    {p.product_id: p.quantity for p in item.parts if p.product_id},
+                    item.gift_message, min(item.quantity, limit))
+            except DomainError as error:
+                result.missing.append(f"{label}: {error.message}")
+                continue
+            result.added.append(f"{min(item.quantity, limit)} × {label}")
+            continue
         variant = variants.get(item.variant_id)
         if variant is None or not variant.active or not variant.product.active:
             result.missing.append(f"{label}: no longer on sale")

@@ -146,9 +146,9 @@ def _record_cash_received(order: Order, actor: str) -> None:
 
 def _return_stock(order: Order, actor: str) -> None:
     returned: dict[int, int] = {}
-    for item in order.items:
-        if item.product_id is not None:  # the sweet may have been deleted since
-            returned[item.product_id] = returned.get(item.product_id, 0) + item.base_quantity
+    for item in order.items:  # a pack's sweet, or every part of a box (deleted ones left out)
+        for product_id, quantity in item.stock_draws().items():
+            returned[product_id] = returned.get(product_id, 0) + quantity
     if not returned:
         return
     products = db.session.scalars(

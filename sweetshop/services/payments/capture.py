@@ -125,14 +125,17 @@ def _take_stock_again(order: Order) -> list[str]:
     """For an expired order that got paid: take its stock again if all of it is there.
     Returns the names of sweets that are short (then nothing is taken)."""
     wanted: dict[int, int] = defaultdict(int)
-    for item in order.items:
-        if item.product_id is not None:
-            wanted[item.product_id] += item.base_quantity
+    for item in order.items:  # a pack's sweet, or every part of an assorted box
+        for product_id, quantity in item.stock_draws().items():
+            wanted[product_id] += quantity
     products = {p.id: p for p in db.session.scalars(
         select(Product).where(Product.id.in_(sorted(wanted))).order_by(Product.id)
         .with_for_update().execution_options(populate_existing=True))}
     short = [p.name for pid, p in products.items() if p.stock < wanted[pid]]
-    short += [i.product_name for i in order.items if i.product_id is None]  # deleted since
+    short += [i.product_name for i in order.items if i.product_id is None  # deleted since
+              and not i.is_box]
+    short += [part.product_name for i in order.items for part in i.parts
+              if part.product_id is None]
     if short:
         return short
     for product_id in sorted(products):

@@ -76,9 +76,9 @@ def _expire_one(order_id: int, now: datetime) -> bool:
     minutes = int(hold_delta(order).total_seconds() // 60)
     _history(order, S.EXPIRED, f"Payment not completed within {minutes} minutes", actor="system")
     returned: dict[int, int] = defaultdict(int)
-    for item in order.items:
-        if item.product_id is not None:
-            returned[item.product_id] += item.base_quantity
+    for item in order.items:  # a pack's sweet, or every part of an assorted box
+        for product_id, quantity in item.stock_draws().items():
+            returned[product_id] += quantity
     products = db.session.scalars(
         select(Product).where(Product.id.in_(sorted(returned))).order_by(Product.id)
         .with_for_update().execution_options(populate_existing=True)).all()
