@@ -35,6 +35,9 @@ def run_once() -> dict[str, int]:
             log.exception("Periodic task %s failed", name)
             db.session.rollback()
             results[name] = -1
+    if all(value != -1 for value in results.values()):
+        from .metrics import record_sweeper_success
+        record_sweeper_success()  # /metrics: the sweeper's last successful run
     return results
 
 
