@@ -53,16 +53,17 @@ def _fields() -> dict:
 # --- masking ----------------------------------------------------------------------------
 
 # An E.164 number (+ and 8-15 digits, maybe after "whatsapp:"), or a bare Indian mobile
-# (10 digits starting 6-9, optionally 91/0 before), not inside a longer run of digits.
-_PHONE_RE = re.compile(r"(?<![\w+])(?:\+\d{8,15}|(?:91|0)?[6-9]\d{9})(?![\w])")
+# (10 digits starting 6-9, as 98765 43210 too, maybe after +91 or 0), not inside a longer run of digits.
+_PHONE_RE = re.compile(r"(?<![\w+])(?:\+\d{8,15}|(?:\+?91[ -]?|0)?[6-9]\d{4}[ -]?\d{5})(?![\w])")
 _EMAIL_RE = re.compile(r"\b([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})\b")
 _URL_PASSWORD_RE = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@", re.I)
 
 
 def mask_phone(raw: str) -> str:
     """'+919876543210' or '9876543210' -> '+91 98•••••210'."""
-    digits = raw.lstrip("+")
-    if not raw.startswith("+"):
+    plus = raw.startswith("+")
+    digits = re.sub(r"\D", "", raw)
+    if not plus or (len(digits) == 12 and digits.startswith("91")):
         digits = "91" + digits[-10:]
     country = "91" if digits.startswith("91") and len(digits) == 12 else digits[:-10] or "?"
     national = digits[len(country):] if country != "?" else digits
