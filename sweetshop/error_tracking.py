@@ -10,7 +10,7 @@ Personal data never leaves (`scrub_event`, Sentry's before_send and before_bread
 no cookies, headers, query strings or request bodies (forms hold names, phones,
 addresses); no local variables in stack frames; URLs reduced to their route's shape
 (`/orders/•••`); and every remaining string goes through the log's own `scrub()` (phone
-numbers, emails, URL passwords). send_default_pii stays off (no IP, no user).
+numbers, emails, URL passwords). No user and no IP address are collected.
 """
 from __future__ import annotations
 
@@ -95,9 +95,9 @@ def init_error_tracking(config: dict) -> bool:
         integrations=[FlaskIntegration(transaction_style="endpoint"), RqIntegration()],
         release=config.get("SENTRY_RELEASE") or release(),
         environment=config.get("ENV_NAME"),
-        send_default_pii=False,
-        include_local_variables=False,
-        max_request_body_size="never",
+        # Collect as little as the SDK allows; scrub_event removes what is still there.
+        data_collection={"user_info": False, "http_bodies": [], "stack_frame_variables": False,
+                         "database_query_data": False},
         traces_sample_rate=config.get("SENTRY_TRACES_SAMPLE_RATE") or 0.0,
         before_send=scrub_event,
         before_breadcrumb=scrub_breadcrumb,
