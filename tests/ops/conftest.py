@@ -58,3 +58,22 @@ def captured_log():
 @pytest.fixture
 def customer(client, codes):  # noqa: F811
     return Customer(client, codes)
+
+
+@pytest.fixture
+def owner(in_db):
+    from sweetshop.services.admin_auth import create_or_reset_admin
+    from tests.admin.helpers import OWNER_EMAIL, OWNER_PASSWORD
+
+    in_db(lambda: create_or_reset_admin(OWNER_EMAIL, OWNER_PASSWORD))
+    return OWNER_EMAIL, OWNER_PASSWORD
+
+
+@pytest.fixture
+def owner_client(app, owner):
+    from tests.admin.helpers import sign_in
+
+    client = app.test_client()
+    response = sign_in(client)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return client
