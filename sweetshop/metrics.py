@@ -40,6 +40,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 log = logging.getLogger(__name__)
 
 SWEEPER_LAST_SUCCESS_KEY = "sweetshop:periodic:last_success"
+BACKUP_LAST_SUCCESS_KEY = "sweetshop:backup:last_success"
 RQ_QUEUES = ("default", "notifications")
 
 REQUESTS = Counter("sweetshop_http_requests_total", "Requests answered, by route and status",
@@ -106,8 +107,9 @@ def queue_state() -> dict:
     for name in RQ_QUEUES:
         queue = Queue(name, connection=connection)
         queues[name] = (queue.count, FailedJobRegistry(queue=queue).count)
-    last = connection.get(SWEEPER_LAST_SUCCESS_KEY)
-    return {"queues": queues, "sweeper_last_success": float(last) if last else None}
+    last, backup = connection.mget(SWEEPER_LAST_SUCCESS_KEY, BACKUP_LAST_SUCCESS_KEY)
+    return {"queues": queues, "sweeper_last_success": float(last) if last else None,
+            "backup_last_success": float(backup) if backup else None}
 
 
 class ShopCollector:
@@ -189,14 +191,19 @@ class ShopCollector:
                 "sweetshop_sweeper_last_success_timestamp_seconds",
                 "When the periodic sweeper last ran every task without an error (Unix time)",
                 value=state["sweeper_last_success"])
+        if state["backup_last_success"] is not None:
+            yield GaugeMetricFamily(
+                "sweetshop_backup_last_success_timestamp_seconds",
+                "When flask backup last wrote a backup (Unix time)",
+                value=state["backup_last_success"])
 
 
-def record_sweeper_success() -> None:
-    """Called by the sweeper after a run in which every task succeeded."""
+def record_sweeper_success(key: str = SWEEPER_LAST_SUCCESS_KEY) -> None:
+    """Called by the sweeper after a run in which every task succeeded (and by backups)."""
     from .extensions import redis_conn
 
     try:
-        redis_conn.client().set(SWEEPER_LAST_SUCCESS_KEY, f"{time.time():.3f}")
+        redis_conn.client().set(key, f"{time.time():.3f}")
     except Exception as exc:  # metrics must never stop the sweeper
         log.warning("Could not record the sweeper's run in Redis (%s)", exc.__class__.__name__)
 
