@@ -182,7 +182,8 @@ def backup_time(name: str) -> datetime | None:
 
 def backups_to_keep(names: list[str], daily: int, monthly: int) -> set[str]:
     """The newest backup of each of the `daily` most recent days that have one, and of
-    each of the `monthly` most recent months. Names that are not backups are kept."""
+    each of the `monthly` most recent months (as restic's --keep-daily / --keep-monthly count:
+    days and months that have a backup). Names that are not backups are kept."""
     dated = sorted(((backup_time(n), n) for n in names if backup_time(n)), reverse=True)
     keep = {n for n in names if backup_time(n) is None}
     days: dict[date, str] = {}

@@ -159,3 +159,31 @@ def test_the_clock_makes_one_backup_a_night_after_backup_at(tmp_path, monkeypatc
         assert nightly_backup(after + timedelta(hours=3)) == 0  # done for tonight
         assert nightly_backup(after + timedelta(days=1)) == 1
     assert len(made) == 2
+
+
+def test_backups_go_to_s3_compatible_storage_and_are_pruned_there_too(
+        shop_with_orders, tmp_path, monkeypatch):
+    """boto3 talks to moto's in-process S3 (faked at the HTTP boundary); a restore can
+    take the name of a backup that is only in the bucket."""
+    moto = pytest.importorskip("moto")
+    import boto3
+
+    import sweetshop.services.backups as backups
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-south-1")
+    with moto.mock_aws():
+        s3 = boto3.client("s3", region_name="ap-south-1")
+        s3.create_bucket(Bucket="shop-backups",
+                         CreateBucketConfiguration={"LocationConstraint": "ap-south-1"})
+        old = _name(datetime(2025, 1, 1, tzinfo=UTC))  # beyond 1 day and 1 month: pruned
+        s3.put_object(Bucket="shop-backups", Key=f"nightly/{old}", Body=b"old")
+        app = create_app({**TEST_CONFIG, "BACKUP_DIR": str(tmp_path / "local"),
+                          "BACKUP_S3_URL": "s3://shop-backups/nightly", "BACKUP_KEEP_DAILY": 1,
+                          "BACKUP_KEEP_MONTHLY": 1})
+        with app.app_context():
+            path = backups.make_backup()
+            assert backups.s3_backups() == [path.name]
+            fetched = backups.fetch_from_s3(path.name, tmp_path)
+        assert fetched.read_bytes() == path.read_bytes()
