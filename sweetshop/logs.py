@@ -56,6 +56,7 @@ def _fields() -> dict:
 # (10 digits starting 6-9, as 98765 43210 too, maybe after +91 or 0), not inside a longer run of digits.
 _PHONE_RE = re.compile(r"(?<![\w+])(?:\+\d{8,15}|(?:\+?91[ -]?|0)?[6-9]\d{4}[ -]?\d{5})(?![\w])")
 _EMAIL_RE = re.compile(r"\b([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})\b")
+_FIVE_DIGITS_RE = re.compile(r"\d{5}")
 _URL_PASSWORD_RE = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@", re.I)
 
 
@@ -76,9 +77,14 @@ def scrub(text: str) -> str:
     """The text with phone numbers, emails and URL passwords masked."""
     if not text:
         return text
-    text = _URL_PASSWORD_RE.sub(r"\1•••@", text)
-    text = _EMAIL_RE.sub(r"\1•••@\2", text)
-    return _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
+    # Cheap tests first: most lines have no "://", no "@" and no run of five digits.
+    if "://" in text:
+        text = _URL_PASSWORD_RE.sub(r"\1•••@", text)
+    if "@" in text:
+        text = _EMAIL_RE.sub(r"\1•••@\2", text)
+    if _FIVE_DIGITS_RE.search(text):
+        text = _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
+    return text
 
 
 # --- context ----------------------------------------------------------------------------
@@ -121,6 +127,8 @@ def _message(record: logging.LogRecord) -> str:
         # a one-time code), the number masked like everywhere else.
         return ("[development console: message text shown in full] "
                 + _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), message))
+    if record.name == REQUEST_LOGGER:
+        return message  # made of route names, numbers and the address: nothing to mask
     return scrub(message)
 
 
