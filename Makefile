@@ -13,7 +13,7 @@ TEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 BENCH_ARGS  ?=
 
-.PHONY: setup run test lint browser test-services bench bench-tools stop clean-instance
+.PHONY: setup run test lint browser ops-tools test-services bench bench-tools stop clean-instance
 
 ## setup: virtualenv + Python packages (re-run only when requirements.txt changes) + htmx
 setup: $(PIP_STAMP) $(HTMX)
@@ -45,12 +45,19 @@ lint: setup
 browser:
 	@scripts/ensure_debian_package.sh /usr/bin/chromium chromium
 
+## ops-tools: pg_dump/pg_restore (Debian's postgresql-client, the server's major version),
+## caddy and systemd-analyze: flask backup / restore and the deploy/ checks in the tests
+ops-tools:
+	@scripts/ensure_debian_package.sh pg_dump postgresql-client
+	@scripts/ensure_debian_package.sh caddy caddy
+	@scripts/ensure_debian_package.sh systemd-analyze systemd
+
 ## run: embedded PostgreSQL + Redis (unless DATABASE_URL/REDIS_URL are set), migrate, seed, serve
 run: setup
 	$(PY) scripts/run_dev.py
 
 ## test: PostgreSQL and Redis on 127.0.0.1, then pytest (PYTEST_ARGS="-k cart -x")
-test: setup browser test-services
+test: setup browser ops-tools test-services
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test-services: setup

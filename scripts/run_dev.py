@@ -215,7 +215,9 @@ def main() -> int:
             # The Procfile's web process (gevent workers, settings in gunicorn.conf.py).
             tool("gunicorn"), "wsgi:app", "--config", str(ROOT / "gunicorn.conf.py"),
             "--bind", f"127.0.0.1:{args.port}",
-            "--workers", str(args.workers), "--access-logfile", "-"], env)
+            # No gunicorn access log: the app writes one line per request itself, with the
+            # route's name instead of the path (paths carry order and cart tokens).
+            "--workers", str(args.workers)], env)
         worker = Supervised("rq worker", [
             tool("rq"), "worker", "--worker-class", "sweetshop.worker.Worker",
             "--url", env["REDIS_URL"], *RQ_QUEUES], env)

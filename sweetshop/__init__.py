@@ -1,12 +1,11 @@
 """Sweetshop: the online storefront of a small mithai shop."""
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
 
-from . import rate_limits, static_files
+from . import error_tracking, logs, metrics, rate_limits, static_files
 from .config import Config
 from .extensions import compress, csrf, db, migrate, redis_conn
 from .url_converters import IdConverter
@@ -35,8 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs every header
+    # One line per event (JSON in production), personal data masked: sweetshop/logs.py.
+    logs.configure_logging(app)
+    error_tracking.init_error_tracking(app.config)
 
     from .database import engine_options
     # The DB_* settings, with any SQLALCHEMY_ENGINE_OPTIONS given (tests) on top.
@@ -50,6 +50,9 @@ def create_app(config: dict | None = None) -> Flask:
     static_files.init_app(app)
 
     from . import models  # noqa: F401  (register tables with the metadata)
+    # First of the request hooks: the request id is set before any other hook can log.
+    logs.init_request_log(app)
+    metrics.init_app(app)
     from .web import register_web
     register_web(app)
 

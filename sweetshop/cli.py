@@ -60,6 +60,46 @@ def register_cli(app: Flask) -> None:
         else:
             run_forever()
 
+    @app.cli.command("backup")
+    def backup_command():
+        """Write a consistent backup (database + local photos) to BACKUP_DIR (and S3)."""
+        from .services.backups import BackupError, make_backup
+        try:
+            path = make_backup()
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"Backup written: {path}")
+
+    @app.cli.command("restore")
+    @click.argument("file")
+    @click.option("--force", is_flag=True,
+                  help="replace everything in a database that is not empty")
+    def restore_command(file, force):
+        """Restore a backup into DATABASE_URL (an empty database unless --force). FILE is a
+        path, or the name of a backup in BACKUP_S3_URL."""
+        import tempfile
+        from pathlib import Path
+
+        from .services.backups import BackupError, fetch_from_s3, restore_backup
+        path = Path(file)
+        try:
+            with tempfile.TemporaryDirectory() as work:
+                if not path.exists() and app.config.get("BACKUP_S3_URL"):
+                    path = fetch_from_s3(path.name, Path(work))
+                if not path.exists():
+                    raise click.ClickException(f"No backup at {file}")
+                report = restore_backup(path, force=force)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+        for table in sorted(set(report.counts) | set(report.expected)):
+            got, expected = report.counts.get(table), report.expected.get(table)
+            mark = "" if got == expected else f"   (backup had {expected})"
+            click.echo(f"  {table:<28} {got}{mark}")
+        click.echo(f"  {report.photos} photos restored")
+        if not report.matches:
+            raise click.ClickException("The restored database differs from the backup's counts")
+        click.echo("Restored: every table's row count and the orders' checksum match the backup.")
+
     @app.cli.command("clean-photos")
     def clean_photos_command():
         """Re-encode photos stored on local disk before uploads were cleaned (drops EXIF/GPS)."""

@@ -45,6 +45,19 @@
 | PAYMENT_HOLDS_PER_DEVICE | the same, per device (the cart cookie) | 2 |
 | PAYMENT_HOLDS_PER_NETWORK | the same, per client network (IPv4 address, IPv6 /64; many customers can share one behind a mobile carrier's NAT) | 5 |
 | REFUND_CLAIM_TIMEOUT | seconds after which a refund whose request to Razorpay never finished is looked up at Razorpay (then sent again if absent); above RAZORPAY_TIMEOUT | 120 |
+| LOG_FORMAT          | json or text: one line per event (JSON for a log collector, text for people) | json in production, else text |
+| LOG_LEVEL           | the lowest level written (DEBUG, INFO, WARNING, ...)           | INFO |
+| SENTRY_DSN          | report errors (requests and jobs) to Sentry, scrubbed of personal data; unset: nothing is sent | unset |
+| SENTRY_RELEASE      | the release reported to Sentry                                 | the git commit (SOURCE_VERSION, HEROKU_SLUG_COMMIT or `git rev-parse HEAD`) |
+| SENTRY_TRACES_SAMPLE_RATE | share of requests traced for performance (0 to 1)        | 0 |
+| METRICS_TOKEN       | /metrics answers a request with `Authorization: Bearer <token>` | unset |
+| METRICS_ALLOWED_NETWORKS | /metrics also answers these addresses (comma-separated, e.g. 127.0.0.1/32,10.0.0.0/8); with neither setting /metrics is closed (404) | unset |
+| BACKUP_DIR          | where `flask backup` writes its archives                       | instance/backups |
+| BACKUP_S3_URL       | s3://bucket/prefix: backups are also uploaded there (boto3; credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) | unset |
+| BACKUP_S3_ENDPOINT_URL | an S3-compatible service's endpoint (Backblaze B2, Cloudflare R2, MinIO, ...) | AWS |
+| BACKUP_KEEP_DAILY   | backups kept: the newest of each of this many days...          | 7 |
+| BACKUP_KEEP_MONTHLY | ...and the newest of each of this many months                 | 12 |
+| BACKUP_AT           | HH:MM (Asia/Kolkata): the clock process (flask periodic) makes the day's backup after this time; unset: no nightly backup | unset |
 """
 from __future__ import annotations
 
@@ -62,6 +75,12 @@ def _database_url(raw: str | None) -> str | None:
         if raw.startswith(prefix):
             return "postgresql+psycopg://" + raw[len(prefix):]
     return raw
+
+
+def _is_clock_time(value: str) -> bool:
+    hours, _, minutes = value.partition(":")
+    return (hours.isdigit() and minutes.isdigit() and len(minutes) == 2
+            and 0 <= int(hours) < 24 and 0 <= int(minutes) < 60)
 
 
 class Config:
@@ -123,6 +142,19 @@ class Config:
         self.PAYMENT_HOLDS_PER_DEVICE = int(env.get("PAYMENT_HOLDS_PER_DEVICE", "2"))
         self.PAYMENT_HOLDS_PER_NETWORK = int(env.get("PAYMENT_HOLDS_PER_NETWORK", "5"))
         self.REFUND_CLAIM_TIMEOUT = int(env.get("REFUND_CLAIM_TIMEOUT", "120"))
+        self.LOG_FORMAT = env.get("LOG_FORMAT") or None
+        self.LOG_LEVEL = env.get("LOG_LEVEL") or "INFO"
+        self.SENTRY_DSN = env.get("SENTRY_DSN") or None
+        self.SENTRY_RELEASE = env.get("SENTRY_RELEASE") or None
+        self.SENTRY_TRACES_SAMPLE_RATE = float(env.get("SENTRY_TRACES_SAMPLE_RATE") or 0)
+        self.METRICS_TOKEN = env.get("METRICS_TOKEN") or None
+        self.METRICS_ALLOWED_NETWORKS = env.get("METRICS_ALLOWED_NETWORKS") or ""
+        self.BACKUP_DIR = env.get("BACKUP_DIR") or None  # None: <instance>/backups
+        self.BACKUP_S3_URL = env.get("BACKUP_S3_URL") or None
+        self.BACKUP_S3_ENDPOINT_URL = env.get("BACKUP_S3_ENDPOINT_URL") or None
+        self.BACKUP_KEEP_DAILY = int(env.get("BACKUP_KEEP_DAILY", "7"))
+        self.BACKUP_KEEP_MONTHLY = int(env.get("BACKUP_KEEP_MONTHLY", "12"))
+        self.BACKUP_AT = env.get("BACKUP_AT") or None
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.ENV_NAME == "production"
@@ -140,6 +172,12 @@ class Config:
             raise RuntimeError("MAX_LINE_QUANTITY must be between 1 and 999 packs")
         if self.ORDER_MAX_PAISE < 100:
             raise RuntimeError("ORDER_MAX_PAISE must be at least 100 paise (₹1)")
+        if self.LOG_FORMAT and self.LOG_FORMAT.lower() not in ("json", "text"):
+            raise RuntimeError("LOG_FORMAT must be json or text")
+        if self.BACKUP_AT and not _is_clock_time(self.BACKUP_AT):
+            raise RuntimeError("BACKUP_AT must be a time of day, HH:MM (Asia/Kolkata)")
+        if self.BACKUP_KEEP_DAILY < 1 or self.BACKUP_KEEP_MONTHLY < 0:
+            raise RuntimeError("BACKUP_KEEP_DAILY must be at least 1, BACKUP_KEEP_MONTHLY 0 or more")
         if not self.SQLALCHEMY_DATABASE_URI:
             raise RuntimeError("DATABASE_URL is not set (make run starts an embedded PostgreSQL)")
 

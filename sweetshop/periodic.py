@@ -15,13 +15,14 @@ log = logging.getLogger(__name__)
 
 def tasks():
     """(name, function) pairs; later features add their sweeps here."""
-    from .services import notifications, order_lookup, otp, payments
+    from .services import backups, notifications, order_lookup, otp, payments
 
     # Expired codes first, so the sweep does not re-enqueue a code that is past its use.
     return [("expired_codes", notifications.expire_secrets),
             ("notifications", notifications.sweep), ("lookup_codes", otp.prune),
             ("lookup_sessions", order_lookup.prune_lookup_sessions),
-            *payments.payment_tasks()]
+            *payments.payment_tasks(),
+            ("nightly_backup", backups.nightly_backup)]  # only with BACKUP_AT set
 
 
 def run_once() -> dict[str, int]:
@@ -35,6 +36,10 @@ def run_once() -> dict[str, int]:
             log.exception("Periodic task %s failed", name)
             db.session.rollback()
             results[name] = -1
+    # A failed backup is its own alert (sweetshop_backup_last_success...), not a silent sweeper.
+    if all(value != -1 for name, value in results.items() if name != "nightly_backup"):
+        from .metrics import record_sweeper_success
+        record_sweeper_success()  # /metrics: the sweeper's last successful run
     return results
 
 

@@ -36,6 +36,10 @@ def enqueue(func: str, *args, queue: str = "default", job_id: str | None = None,
     the new one while it waits."""
     try:
         q = get_queue(queue)
+        from .logs import current_request_id
+        request_id = current_request_id()
+        if request_id:  # the job's log lines carry the request that caused it
+            options["meta"] = {**options.get("meta", {}), "request_id": request_id}
         if job_id is not None:
             from rq.job import Job
             q.connection.delete(Job.key_for(job_id))

@@ -156,7 +156,7 @@ def register_web(app: Flask) -> None:
         kind = outage_kind(error)
         if kind:
             return database_unavailable(kind, error)
-        log.exception("Unhandled error on %s %s", request.method, request.path)
+        log.exception("Unhandled error on %s %s", request.method, request.endpoint)
         return error_response(500, "Something went wrong on our side. Please try again.")
 
 
@@ -169,7 +169,7 @@ DATABASE_UNAVAILABLE_MESSAGE = ("We cannot reach our order book for a moment. No
 def database_unavailable(kind: str, error: BaseException):
     """The shop's own 503 page (or fragment) for an outage, rendered without the database."""
     g.database_down = kind
-    log.warning("Database %s on %s %s: %s", kind, request.method, request.path,
+    log.warning("Database %s on %s %s: %s", kind, request.method, request.endpoint,
                 (str(error).splitlines() or [error.__class__.__name__])[0])
     response, status = error_response(503, DATABASE_UNAVAILABLE_MESSAGE)
     return response, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}

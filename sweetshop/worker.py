@@ -14,9 +14,11 @@ those errors are logged and the worker waits for Redis, with backoff (1 s doubli
 by the outage is safe: jobs are idempotent and their state is in PostgreSQL, so the
 sweeper hands them out again (sweetshop/services/notifications.py, `sweep`).
 
-Logging: the app's logging.basicConfig gives the root logger a handler, and RQ gives its
-`rq.worker` logger one of its own, so each RQ line was printed twice. RQ's loggers keep
-their own handler and stop propagating to the root.
+Logging: RQ gives its `rq.worker` logger a handler of its own, and the app's root logger
+has one, so each RQ line was printed twice. sweetshop/logs.py takes RQ's handlers off, so
+RQ's lines go through the app's one handler (JSON in production, personal data masked),
+once. While a job runs (in the worker and its work-horse) every line carries the job's id
+and the id of the request that enqueued it (`execute_job`).
 """
 from __future__ import annotations
 
@@ -29,7 +31,6 @@ from rq import Worker as RQWorker
 from rq.exceptions import StopRequested
 
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
-RQ_LOGGERS = ("rq.worker", "rq.job", "rq.scheduler")
 
 log = logging.getLogger("sweetshop.worker")
 
@@ -93,6 +94,13 @@ class Worker(RQWorker):
                 self._wait_for_redis("waiting for a job", exc)
 
     def execute_job(self, job, queue):
+        from .logs import log_context
+
+        # The work-horse is forked inside: it inherits this context, so its lines too.
+        with log_context(job_id=job.id, request_id=(job.meta or {}).get("request_id")):
+            return self._execute_job(job, queue)
+
+    def _execute_job(self, job, queue):
         try:
             return super().execute_job(job, queue)
         except REDIS_DOWN as exc:
@@ -138,9 +146,12 @@ def warm_up(app) -> None:
 
 
 def print_rq_lines_once() -> None:
-    """Each log line once: RQ's loggers that have their own handler stop propagating to
-    the root logger (where the app's basicConfig handler would print them again)."""
-    for name in RQ_LOGGERS:
+    """Each log line once: RQ's loggers lose the handlers RQ's command line gave them (it
+    runs before the app exists) and propagate to the app's one handler."""
+    from .logs import RQ_LOGGERS as LOGGERS
+
+    for name in LOGGERS:
         logger = logging.getLogger(name)
-        if logger.handlers:
-            logger.propagate = False
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+        logger.propagate = True

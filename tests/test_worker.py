@@ -5,6 +5,7 @@
   waits for it instead of exiting, and runs the next job by itself.
 """
 import os
+import re
 import subprocess
 import sys
 import time
@@ -45,7 +46,9 @@ def test_the_worker_prints_each_log_line_once(app):
                           "--url", TEST_REDIS_URL, "notifications"],
                          env=_worker_env(TEST_REDIS_URL), cwd=ROOT, capture_output=True,
                          text=True, timeout=60)
-    lines = (out.stdout + out.stderr).splitlines()
+    # The message of each line, without the context tags (the job's id is on its lines).
+    lines = [re.sub(r" \[(request_id|job_id)=[^\]]*\]$", "", line)
+             for line in (out.stdout + out.stderr).splitlines()]
     for words in ("started with PID", "Listening on", "notification-999999", "Job OK",
                   "done, quitting"):
         assert sum(words in line for line in lines) == (2 if words == "notification-999999"

@@ -2,6 +2,7 @@
 from flask import current_app, render_template, url_for
 
 from ..services import dashboard as dashboard_service
+from ..services import shop_health
 from . import bp
 
 
@@ -14,6 +15,7 @@ def dashboard():
         waiting=dashboard_service.waiting_orders(),
         low_stock=dashboard_service.low_stock_products(),
         failed_messages=dashboard_service.failed_messages(),
+        health=shop_health.describe_health(),
         chart=dashboard_service.revenue_chart(days),
         # The stock pages come with the catalogue; link them once they exist.
         stock_url=url_for("admin.list_products")
