@@ -3,6 +3,7 @@ from .admin import AdminSession, AdminUser, LoginAttempt
 from .base import utcnow
 from .cart import Cart, CartLine
 from .catalog import Category, Product, StockMovement, Unit, Variant
+from .invoices import DocumentCounter, Invoice, InvoiceLine
 from .lookup import LookupAttempt, LookupCode, LookupSession
 from .notifications import KnownPhone, Notification, WhatsAppWindow
 from .orders import Order, OrderItem, OrderStatus, OrderStatusChange, PaymentMethod, PaymentStatus
@@ -15,4 +16,5 @@ __all__ = [
     "ShopSettings", "AdminUser", "AdminSession", "LoginAttempt",
     "Notification", "WhatsAppWindow", "KnownPhone", "LookupCode", "LookupAttempt", "LookupSession",
     "Payment", "PaymentAttempt", "Refund", "WebhookEvent",
+    "DocumentCounter", "Invoice", "InvoiceLine",
 ]
