@@ -11,10 +11,11 @@ HTMX        := static/vendor/htmx.min.js
 PYTEST_ARGS ?=
 BENCH_ARGS  ?=
 
-.PHONY: setup run test lint browser test-services bench bench-tools stop clean-instance
+.PHONY: setup run test lint browser pdf-deps test-services bench bench-tools stop clean-instance
 
 ## setup: virtualenv + Python packages (re-run only when requirements.txt changes) + htmx
-setup: $(PIP_STAMP) $(HTMX)
+##        + what WeasyPrint needs to draw invoices (Pango, fonts with ₹ and Devanagari)
+setup: $(PIP_STAMP) $(HTMX) pdf-deps
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -42,6 +43,13 @@ lint: setup
 ## browser: Debian's chromium for the Playwright tests (/usr/bin/chromium)
 browser:
 	@scripts/ensure_debian_package.sh /usr/bin/chromium chromium
+
+## pdf-deps: Debian's Pango (WeasyPrint draws text with it) and the invoice fonts
+pdf-deps:
+	@scripts/ensure_debian_package.sh /usr/share/doc/libpango-1.0-0 libpango-1.0-0
+	@scripts/ensure_debian_package.sh /usr/share/doc/libpangoft2-1.0-0 libpangoft2-1.0-0
+	@scripts/ensure_debian_package.sh /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core
+	@scripts/ensure_debian_package.sh /usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf fonts-lohit-deva
 
 ## run: embedded PostgreSQL + Redis (unless DATABASE_URL/REDIS_URL are set), migrate, seed, serve
 run: setup

@@ -47,7 +47,7 @@ def upgrade():
     sa.Column('supplier_state_code', sa.String(length=2), nullable=False),
     sa.Column('supplier_phone', sa.String(length=20), nullable=False),
     sa.Column('fssai_number', sa.String(length=14), nullable=False),
-    sa.Column('logo_url', sa.String(length=500), nullable=False),
+    sa.Column('logo_key', sa.String(length=255), nullable=False),
     sa.Column('order_number', sa.Integer(), nullable=False),
     sa.Column('buyer_name', sa.String(length=120), nullable=False),
     sa.Column('buyer_phone', sa.String(length=20), nullable=False),

@@ -77,7 +77,8 @@ class Invoice(db.Model):
     supplier_state_code: Mapped[str] = mapped_column(String(2), default="")
     supplier_phone: Mapped[str] = mapped_column(String(20), default="")
     fssai_number: Mapped[str] = mapped_column(String(14), default="")
-    logo_url: Mapped[str] = mapped_column(String(500), default="")
+    # The shop's logo (an image store key) when the document was issued; "" for none.
+    logo_key: Mapped[str] = mapped_column(String(255), default="")
 
     # The buyer.
     order_number: Mapped[int] = mapped_column(Integer)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from ..i18n import gettext as _
 from .errors import InvalidInput
@@ -44,6 +45,12 @@ def rate_label(rate_bp: int) -> str:
     """500 -> '5%', 25 -> '0.25%'."""
     whole, part = divmod(rate_bp, 100)
     return f"{whole}%" if not part else f"{whole}.{part:02d}".rstrip("0") + "%"
+
+
+def half_rate_label(rate_bp: int) -> str:
+    """The CGST (or SGST) rate, half the GST rate: 500 -> '2.5%', 25 -> '0.125%'."""
+    text = f"{Decimal(rate_bp) / 200:f}"
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
 
 
 def rate_percent_text(rate_bp: int) -> str:
