@@ -14,16 +14,21 @@ from flask import current_app, render_template
 
 
 def _fetcher(allowed: list[Path]):
-    from weasyprint.urls import URLFetchingError, default_url_fetcher
+    """WeasyPrint's fetcher, limited to files under `allowed` (no network, no other file)."""
+    from urllib.parse import unquote, urlsplit
 
-    def fetch(url: str, *args, **kwargs):
-        if url.startswith("file://"):
-            path = Path(url[len("file://"):]).resolve()
-            if any(path.is_relative_to(root) for root in allowed) and path.is_file():
-                return default_url_fetcher(url, *args, **kwargs)
-        raise URLFetchingError(f"not fetched while rendering a PDF: {url[:80]}")
+    from weasyprint.urls import URLFetcher, URLFetchingError
 
-    return fetch
+    class LocalFilesOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" else None
+            if path is None or not path.is_file() or not any(
+                    path.is_relative_to(root) for root in allowed):
+                raise URLFetchingError(f"not fetched while rendering a PDF: {url[:80]}")
+            return super().fetch(url, headers)
+
+    return LocalFilesOnly(allowed_protocols={"file"}, timeout=5)
 
 
 def logo_file(key: str) -> str | None:
