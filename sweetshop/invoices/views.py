@@ -113,7 +113,7 @@ def export_invoices():
         "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@bp.get("/invoices/<int:document_id>")
+@bp.get("/invoices/<id:document_id>")
 def show_invoice(document_id: int):
     document = invoice_service.get_document(document_id)
     links = {"pdf": url_for("invoices.invoice_pdf", document_id=document.id),
@@ -122,7 +122,7 @@ def show_invoice(document_id: int):
     return _document_response(document, pdf=False, links=links)
 
 
-@bp.get("/invoices/<int:document_id>.pdf")
+@bp.get("/invoices/<id:document_id>.pdf")
 def invoice_pdf(document_id: int):
     document = invoice_service.get_document(document_id)
     return _document_response(document, pdf=True, links={})
@@ -174,7 +174,7 @@ def update_tax_settings():
     return redirect(url_for("invoices.edit_tax_settings"), 303)
 
 
-@bp.post("/settings/tax/products/<int:product_id>")
+@bp.post("/settings/tax/products/<id:product_id>")
 def update_product_tax(product_id: int):
     form = ProductTaxForm()
     if not form.validate():

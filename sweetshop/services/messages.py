@@ -144,6 +144,7 @@ def compose(kind: str, shop_name: str, order=None, *, shop_phone: str = "",
                and order.payment_status.value == "unpaid")
     call_us = f" Questions? Call us on {display_phone(shop_phone)}." if shop_phone else ""
     note = extra.get("credit_note")
+    invoice = invoice_link(order) if kind == "order_placed" and order is not None else ""
     if kind == "credit_note":
         original = note.original.number if note.original is not None else ""
         body = (f"{shop_name}: credit note {note.number or ''} for "
@@ -159,7 +160,7 @@ def compose(kind: str, shop_name: str, order=None, *, shop_phone: str = "",
             "order_placed": (
                 f"{shop_name}: thank you! Order #{n} is placed. Total {total}"
                 f"{', cash on delivery' if cod_due else ''}. Track it: {link} "
-                f"Invoice: {invoice_link(order)}"),
+                f"Invoice: {invoice}"),
             "order_accepted": f"{shop_name}: order #{n} is accepted and being packed. Track: {link}",
             "order_ready": f"{shop_name}: order #{n} is packed and ready. Track: {link}",
             "order_out_for_delivery": (
