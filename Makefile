@@ -13,10 +13,11 @@ TEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 BENCH_ARGS  ?=
 
-.PHONY: setup run test lint browser ops-tools test-services bench bench-tools stop clean-instance
+.PHONY: setup run test lint browser ops-tools pdf-deps test-services bench bench-tools stop clean-instance
 
 ## setup: virtualenv + Python packages (re-run only when requirements.txt changes) + htmx
-setup: $(PIP_STAMP) $(HTMX)
+##        + what WeasyPrint needs to draw invoices (Pango, fonts with ₹ and Devanagari)
+setup: $(PIP_STAMP) $(HTMX) pdf-deps
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -51,6 +52,12 @@ ops-tools:
 	@scripts/ensure_debian_package.sh pg_dump postgresql-client
 	@scripts/ensure_debian_package.sh caddy caddy
 	@scripts/ensure_debian_package.sh systemd-analyze systemd
+## pdf-deps: Debian's Pango (WeasyPrint draws text with it) and the invoice fonts
+pdf-deps:
+	@scripts/ensure_debian_package.sh /usr/share/doc/libpango-1.0-0 libpango-1.0-0
+	@scripts/ensure_debian_package.sh /usr/share/doc/libpangoft2-1.0-0 libpangoft2-1.0-0
+	@scripts/ensure_debian_package.sh /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core
+	@scripts/ensure_debian_package.sh /usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf fonts-lohit-deva
 
 ## run: embedded PostgreSQL + Redis (unless DATABASE_URL/REDIS_URL are set), migrate, seed, serve
 run: setup

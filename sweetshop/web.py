@@ -26,6 +26,7 @@ ADMIN_NAV = [
     ("admin.list_orders", "Orders", ("order", "refund", "message")),
     ("admin.list_products", "Products", ("product", "pack", "stock", "categor")),
     ("boxes_admin.list_box_types", "Boxes", ("box_type", "box_mix")),
+    ("invoices.list_invoices", "Invoices", ("invoice", "tax")),
     ("admin.edit_settings", "Settings", ("settings",)),
 ]
 
@@ -57,6 +58,8 @@ def register_web(app: Flask) -> None:
     from .boxes.views import bp as boxes_bp
     from .cart.views import bp as cart_bp
     from .checkout.views import bp as checkout_bp
+    from .invoices import bp as invoices_bp
+    from .invoices import public_bp as invoice_links_bp
     from .lookup.views import bp as lookup_bp
     from .orders.views import bp as orders_bp
     from .payments.views import bp as payments_bp
@@ -64,7 +67,7 @@ def register_web(app: Flask) -> None:
     from .webhooks.views import bp as webhooks_bp
 
     for bp in (storefront_bp, cart_bp, checkout_bp, orders_bp, payments_bp, lookup_bp, admin_bp,
-               webhooks_bp, boxes_bp, boxes_admin_bp):
+               webhooks_bp, boxes_bp, boxes_admin_bp, invoices_bp, invoice_links_bp):
         app.register_blueprint(bp)
 
     # `_()`, `ngettext()` and `{% trans %}` in every template, through the one gettext seam

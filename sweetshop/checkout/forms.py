@@ -3,7 +3,10 @@ from wtforms import BooleanField, HiddenField, RadioField, StringField, TextArea
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from ..form_filters import ascii_digits, one_line, strip
+from ..i18n import gettext as _
 from ..phones import normalise_phone
+from ..services.errors import DomainError
+from ..services.gst import check_gstin
 
 ONLINE_LABEL = "Pay online (UPI, cards, netbanking)"
 
@@ -33,6 +36,12 @@ class CheckoutForm(FlaskForm):
                                 validators=[DataRequired("Please choose how you will pay.")])
     notify_whatsapp = BooleanField("Send updates on WhatsApp", description=(
         "Otherwise we send updates by SMS to the number above."))
+    # Optional: a business customer's details, for a B2B tax invoice.
+    buyer_gstin = StringField(_("GSTIN"), filters=[strip], validators=[
+        Length(max=20, message=_("A GSTIN has 15 characters, e.g. 29ABCDE1234F1Z5."))],
+        description=_("Optional: for a GST invoice in your business's name."))
+    buyer_business_name = StringField(_("Business name"), filters=[one_line], validators=[
+        Length(max=120, message=_("Please keep the business name under 120 characters."))])
     idempotency_key = HiddenField()
     # The basket this page showed, signed (services.checkout.basket_digest): a basket that
     # changed since is shown again instead of being ordered.
@@ -50,6 +59,18 @@ class CheckoutForm(FlaskForm):
                 raise ValidationError("Online payment is not available right now. "
                                       "Please choose cash on delivery.")
             raise ValidationError("Please choose how you will pay.")
+
+    def validate_buyer_gstin(self, field):
+        field.gstin = ""
+        if field.data:
+            try:
+                field.gstin = check_gstin(field.data, field="buyer_gstin")
+            except DomainError as error:
+                raise ValidationError(error.message) from None
+
+    def validate_buyer_business_name(self, field):
+        if self.buyer_gstin.data and not field.data:
+            raise ValidationError(_("Please give the business name the GSTIN belongs to."))
 
     def validate_phone(self, field):
         e164 = normalise_phone(field.data)

@@ -61,6 +61,8 @@ def place_order():
         payment_method=PaymentMethod(form.payment_method.data),
         notify_whatsapp=bool(form.notify_whatsapp.data),
         client_network=payments_service.hold_network(request.remote_addr),
+        buyer_gstin=getattr(form.buyer_gstin, "gstin", ""),
+        buyer_business_name=(form.buyer_business_name.data or "") if form.buyer_gstin.data else "",
     )
     try:
         order = checkout_service.place_order(token, details, key,

@@ -13,6 +13,7 @@ from .boxes import (
 )
 from .cart import Cart, CartLine
 from .catalog import Category, Product, StockMovement, Unit, Variant
+from .invoices import DocumentCounter, Invoice, InvoiceLine
 from .lookup import LookupAttempt, LookupCode, LookupSession
 from .notifications import KnownPhone, Notification, WhatsAppWindow
 from .orders import Order, OrderItem, OrderStatus, OrderStatusChange, PaymentMethod, PaymentStatus
@@ -27,4 +28,5 @@ __all__ = [
     "Payment", "PaymentAttempt", "Refund", "WebhookEvent",
     "BoxType", "BoxDivision", "BoxPricing", "BoxMix", "BoxMixPart", "CartBox", "CartBoxPart",
     "OrderItemPart",
+    "DocumentCounter", "Invoice", "InvoiceLine",
 ]

@@ -56,6 +56,9 @@ class Product(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     image_key: Mapped[str | None] = mapped_column(String(255))
+    # For invoices; None means the shop's default (ShopSettings.default_hsn / _gst_rate_bp).
+    hsn_code: Mapped[str | None] = mapped_column(String(8))
+    gst_rate_bp: Mapped[int | None] = mapped_column(Integer)  # 500 = 5%
     created_at: Mapped[datetime] = created_at_column()
 
     category: Mapped[Category] = relationship(back_populates="products")

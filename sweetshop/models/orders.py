@@ -111,6 +111,9 @@ class Order(db.Model):
     # A cash-on-delivery order marked delivered: the cash was received then, by that admin.
     cash_received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cash_received_by: Mapped[str | None] = mapped_column(String(120))
+    # A business customer's details for a B2B invoice (optional at checkout).
+    buyer_gstin: Mapped[str] = mapped_column(String(15), default="", server_default="")
+    buyer_business_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
     items: Mapped[list[OrderItem]] = relationship(back_populates="order", order_by="OrderItem.id")
     history: Mapped[list[OrderStatusChange]] = relationship(

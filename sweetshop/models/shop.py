@@ -30,6 +30,23 @@ class ShopSettings(db.Model):
     serviceable_pincodes: Mapped[str] = mapped_column(Text, default="")
     # Phones (E.164, one per line or comma-separated) that get a message for every new order.
     owner_phones: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Shared with other areas (pickup, footer): the postal address and FSSAI licence.
+    address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    fssai_number: Mapped[str] = mapped_column(String(14), default="", server_default="")
+    # Tax and invoices (services/invoices.py): "none" gives a receipt, "composition" a bill
+    # of supply, "regular" a tax invoice.
+    gst_registration: Mapped[str] = mapped_column(String(12), default="none",
+                                                  server_default="none")
+    gstin: Mapped[str] = mapped_column(String(15), default="", server_default="")
+    legal_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    state_code: Mapped[str] = mapped_column(String(2), default="", server_default="")
+    invoice_prefix: Mapped[str] = mapped_column(String(3), default="INV", server_default="INV")
+    default_hsn: Mapped[str] = mapped_column(String(8), default="1704", server_default="1704")
+    default_gst_rate_bp: Mapped[int] = mapped_column(Integer, default=500, server_default="500")
+    delivery_sac: Mapped[str] = mapped_column(String(8), default="996813",
+                                              server_default="996813")
+    delivery_gst_rate_bp: Mapped[int] = mapped_column(Integer, default=500,
+                                                      server_default="500")
 
     @property
     def owner_phone_list(self) -> list[str]:

@@ -33,6 +33,7 @@ from .errors import (
     PricesChanged,
     ShopClosed,
 )
+from .invoices import issue_invoice
 from .notifications import queue_order_placed
 from .payments.holds import check_payment_holds
 from .shop import get_settings
@@ -60,6 +61,9 @@ class CustomerDetails:
     notify_whatsapp: bool = False
     # payments.hold_network(client address): what an unpaid online order counts against.
     client_network: str = ""
+    # A business customer's GSTIN (checked: services.gst.check_gstin) and name: B2B invoice.
+    buyer_gstin: str = ""
+    buyer_business_name: str = ""
 
 
 def new_idempotency_key() -> str:
@@ -224,6 +228,7 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
         total_paise=view.total_paise,
         hold_cart_id=cart.id if online else None,
         hold_network=details.client_network if online else "",
+        buyer_gstin=details.buyer_gstin, buyer_business_name=details.buyer_business_name,
     )
     db.session.add(order)
     taken: dict[int, int] = defaultdict(int)
@@ -254,6 +259,7 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
     # Messages are written in this same transaction; they are enqueued once it commits.
     if not online:
         queue_order_placed(order)
+        issue_invoice(order)  # a cash order is invoiced now; takes the counter lock last
     db.session.commit()
     return order
 

@@ -116,6 +116,18 @@ def order_link(order) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/orders/{order.public_token}"
 
 
+def invoice_link(order) -> str:
+    from .invoices import document_link, invoice_token
+
+    return document_link(invoice_token(order))
+
+
+def credit_note_link(note) -> str:
+    from .invoices import credit_note_token, document_link
+
+    return document_link(credit_note_token(note)) if note.id is not None else ""
+
+
 def admin_order_link(order) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/admin/orders/{order.id}"
 
@@ -140,7 +152,14 @@ def compose(kind: str, shop_name: str, order=None, *, shop_phone: str = "",
     cod_due = (order is not None and order.payment_method.value == "cod"
                and order.payment_status.value == "unpaid")
     call_us = f" Questions? Call us on {display_phone(shop_phone)}." if shop_phone else ""
-    if kind == "order_cancelled":
+    note = extra.get("credit_note")
+    invoice = invoice_link(order) if kind == "order_placed" and order is not None else ""
+    if kind == "credit_note":
+        original = note.original.number if note.original is not None else ""
+        body = (f"{shop_name}: credit note {note.number or ''} for "
+                f"{format_rupees(note.total_paise)} against invoice {original} "
+                f"(order #{n}). See it here: {credit_note_link(note)}")
+    elif kind == "order_cancelled":
         body = (f"{shop_name}: order #{n} is cancelled. "
                 f"Reason: {sentence(extra.get('reason') or 'not given')}{call_us}")
     elif kind == "owner_new_order":
@@ -149,7 +168,8 @@ def compose(kind: str, shop_name: str, order=None, *, shop_phone: str = "",
         body = {
             "order_placed": (
                 f"{shop_name}: thank you! Order #{n} is placed. Total {total}"
-                f"{', cash on delivery' if cod_due else ''}. Track it: {link}"),
+                f"{', cash on delivery' if cod_due else ''}. Track it: {link} "
+                f"Invoice: {invoice}"),
             "order_accepted": f"{shop_name}: order #{n} is accepted and being packed. Track: {link}",
             "order_ready": f"{shop_name}: order #{n} is packed and ready. Track: {link}",
             "order_out_for_delivery": (
@@ -174,6 +194,10 @@ def compose(kind: str, shop_name: str, order=None, *, shop_phone: str = "",
         variables["5"] = extra.get("reason") or ""
     if kind == "lookup_code":
         variables = {"1": str(extra.get("code"))}
+    if kind == "credit_note":
+        variables["3"] = format_rupees(note.total_paise)
+        variables["4"] = credit_note_link(note)
+        variables["5"] = note.number or ""
     return body, variables
 
 

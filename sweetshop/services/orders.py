@@ -26,6 +26,7 @@ from ..models import (
 )
 from ..phones import normalise_phone
 from .errors import InvalidInput, InvalidTransition, NotFound
+from .invoices import issue_credit_note
 from .notifications import queue_status_message
 from .stock import record_movement
 
@@ -130,6 +131,8 @@ def change_status(order_id: int, to_status, actor: str, note: str = "",
     # status and is enqueued after the commit. A paid order's refund is the owner's
     # decision, offered on the order page after cancelling.
     queue_status_message(order, to_status.value, note)
+    if to_status is S.CANCELLED:  # the invoice stands; a credit note cancels it out
+        issue_credit_note(order, reason=note, for_cancellation=True)
     db.session.commit()
     return order
 

@@ -25,7 +25,9 @@ def test_each_status_change_tells_the_customer_in_the_same_transaction(in_db):
     in_db(lambda: change_status(order_id, "cancelled", "owner@example.com",
                                 note="Sold out of Kaju Katli today"))
     kinds = [(kind, body) for kind, _, body in _messages(in_db, order_id)]
-    assert [k for k, _ in kinds] == ["order_placed", "order_accepted", "order_cancelled"]
+    # (the cancelled order's invoice gets a credit note, and the customer its link)
+    assert [k for k, _ in kinds] == ["order_placed", "order_accepted", "order_cancelled",
+                                     "credit_note"]
     assert "Reason: Sold out of Kaju Katli today" in kinds[2][1]
 
 

@@ -134,8 +134,11 @@ def test_every_customer_message_reads_right(app, kaju):
         return compose(kind, "Mithaas Sweets", order, shop_phone="+919876500000", **extra)[0]
 
     shop = "Mithaas Sweets:"
+    from sweetshop.services.messages import invoice_link
+
     assert words("order_placed") == (
-        f"{shop} thank you! Order #1001 is placed. Total ₹580, cash on delivery. Track it: {link}")
+        f"{shop} thank you! Order #1001 is placed. Total ₹580, cash on delivery. Track it: {link} "
+        f"Invoice: {invoice_link(order)}")
     assert words("order_accepted") == (
         f"{shop} order #1001 is accepted and being packed. Track: {link}")
     assert words("order_ready") == f"{shop} order #1001 is packed and ready. Track: {link}"

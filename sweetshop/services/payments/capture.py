@@ -14,6 +14,7 @@ from ...models import (
     Product,
     utcnow,
 )
+from ..invoices import issue_invoice
 from ..notifications import queue_order_message, queue_order_placed
 from ..stock import record_movement
 from .common import (
@@ -83,6 +84,7 @@ def mark_paid(razorpay_order_id: str, entity: dict, *, source: str) -> str:
     if order.status is S.AWAITING_PAYMENT:
         _history(order, S.PLACED, f"Paid online ({format_rupees(payment.amount_paise)})")
         queue_order_placed(order)  # the customer's confirmation and the owner's alert
+        issue_invoice(order)  # paid: invoiced now (the counter's lock is taken last)
         db.session.commit()
         return "paid"
 
@@ -91,6 +93,7 @@ def mark_paid(razorpay_order_id: str, entity: dict, *, source: str) -> str:
         if not short:
             _history(order, S.PLACED, "Paid after the payment window closed; stock taken again")
             queue_order_placed(order)
+            issue_invoice(order)
             db.session.commit()
             return "late-paid"
         row = _queue_refund(payment, pid, payment.amount_paise, f"auto-late-{pid}",

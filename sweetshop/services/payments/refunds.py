@@ -17,6 +17,7 @@ from ...models import (
 )
 from ...queueing import enqueue
 from ..errors import InvalidInput, InvalidTransition, NotFound
+from ..invoices import issue_credit_note
 from ..notifications import queue_order_message
 from .common import (
     ACTOR,
@@ -250,6 +251,11 @@ def apply_refund_update(entity: dict, *, source: str) -> str:
                                      payment.refunded_paise + row.amount_paise)
     if status == "processed":
         queue_order_message(order, "refund_done", amount_paise=row.amount_paise)
+        if row.razorpay_payment_id == payment.razorpay_payment_id:
+            # A refund of the invoiced payment: a credit note for what the cancellation's
+            # did not already cover (a second payment refunded was never invoiced).
+            issue_credit_note(order, reason=row.reason or "Refund", amount_paise=row.amount_paise,
+                              refund=row)
     _settle_payment_status(payment)
     db.session.commit()
     return status
