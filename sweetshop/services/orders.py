@@ -25,6 +25,7 @@ from ..models import (
     utcnow,
 )
 from ..phones import normalise_phone
+from . import slots
 from .errors import InvalidInput, InvalidTransition, NotFound
 from .notifications import queue_status_message
 from .stock import record_movement
@@ -124,6 +125,7 @@ def change_status(order_id: int, to_status, actor: str, note: str = "",
                                      actor=actor, note=note))
     if to_status is S.CANCELLED:
         _return_stock(order, actor)
+        slots.release(order)  # after the stock locks, as checkout books
     if to_status is S.DELIVERED:
         _record_cash_received(order, actor)
     # The customer's message is written in this transaction (outbox): it commits with the
@@ -142,12 +144,18 @@ def _record_cash_received(order: Order, actor: str) -> None:
         order.payment_status = PaymentStatus.PAID
         order.cash_received_at = utcnow()
         order.cash_received_by = actor[:120]
+    elif (order.advance_paise and order.advance_paise < order.total_paise
+          and order.payment_status is PaymentStatus.PAID and order.cash_received_at is None):
+        # A pre-order's balance after its advance is collected in cash on the day.
+        order.cash_received_at = utcnow()
+        order.cash_received_by = actor[:120]
 
 
 def _return_stock(order: Order, actor: str) -> None:
     returned: dict[int, int] = {}
     for item in order.items:
-        if item.product_id is not None:  # the sweet may have been deleted since
+        # The sweet may have been deleted since; one made to order never left the shelf.
+        if item.product_id is not None and not item.made_to_order:
             returned[item.product_id] = returned.get(item.product_id, 0) + item.base_quantity
     if not returned:
         return

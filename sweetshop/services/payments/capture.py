@@ -126,7 +126,7 @@ def _take_stock_again(order: Order) -> list[str]:
     Returns the names of sweets that are short (then nothing is taken)."""
     wanted: dict[int, int] = defaultdict(int)
     for item in order.items:
-        if item.product_id is not None:
+        if item.product_id is not None and not item.made_to_order:
             wanted[item.product_id] += item.base_quantity
     products = {p.id: p for p in db.session.scalars(
         select(Product).where(Product.id.in_(sorted(wanted))).order_by(Product.id)
@@ -138,6 +138,8 @@ def _take_stock_again(order: Order) -> list[str]:
     for product_id in sorted(products):
         record_movement(products[product_id], -wanted[product_id], "sale", order_id=order.id,
                         actor=ACTOR, note="paid after expiry")
+    from ..slots import rebook
+    rebook(order)  # its slot and kitchen capacity again: the customer has paid for them
     return []
 
 
