@@ -73,6 +73,8 @@ def register_web(app: Flask) -> None:
     app.add_template_filter(format_quantity, "quantity")
     app.add_template_filter(format_local_time, "local_time")
     app.add_template_filter(display_phone, "phone")
+    from .services.slots import when_text
+    app.add_template_filter(when_text, "when")  # "Delivery on Sat 31 Oct, 4–6 pm"
     app.add_url_rule("/health", "health", health)
     # The trivial endpoint make bench measures the pages against (no database, no template).
     app.add_url_rule("/ping", "ping", lambda: ("ok", 200, {"Content-Type": "text/plain"}))

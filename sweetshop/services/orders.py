@@ -214,9 +214,22 @@ def _search_condition(q: str):
 
 def list_orders(*, status: OrderStatus | None = None, date_from: date | None = None,
                 date_to: date | None = None, q: str = "", page: int = 1,
-                per_page: int = PAGE_SIZE) -> OrderPage:
-    """Orders newest first, filtered; dates are days in Asia/Kolkata, both ends included."""
+                per_page: int = PAGE_SIZE, due_on: date | None = None,
+                slot: str = "") -> OrderPage:
+    """Orders newest first, filtered; dates are days in Asia/Kolkata, both ends included.
+
+    `due_on`: only orders due that day, sorted by when they are due (slot orders by their
+    slot, "as soon as possible" ones by placed + preparation time); `slot` ("17:00", or
+    "asap") narrows that to one slot."""
     stmt = select(Order)
+    if due_on is not None:
+        start, end = local_day_bounds(due_on)
+        stmt = stmt.where(Order.due_at >= start, Order.due_at < end)
+        if slot == "asap":
+            stmt = stmt.where(Order.slot_starts_at.is_(None))
+        elif re.fullmatch(r"\d{2}:\d{2}", slot or ""):
+            at = datetime.combine(due_on, time.fromisoformat(slot), tzinfo=KOLKATA)
+            stmt = stmt.where(Order.slot_starts_at == at)
     if status is not None:
         stmt = stmt.where(Order.status == status)
     if date_from is not None:
@@ -229,8 +242,10 @@ def list_orders(*, status: OrderStatus | None = None, date_from: date | None = N
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages, MAX_PAGE)
+    ordering = ((Order.due_at, Order.id) if due_on is not None
+                else (Order.created_at.desc(), Order.id.desc()))
     orders = db.session.scalars(
-        stmt.order_by(Order.created_at.desc(), Order.id.desc())
+        stmt.order_by(*ordering)
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
     return OrderPage(orders=list(orders), page=page, pages=pages, total=total)
