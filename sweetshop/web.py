@@ -25,6 +25,9 @@ ADMIN_NAV = [
     ("admin.dashboard", "Dashboard", ("dashboard",)),
     ("admin.list_orders", "Orders", ("order", "refund", "message")),
     ("admin.list_products", "Products", ("product", "pack", "stock", "categor")),
+    ("kitchen.production_sheet", "Kitchen", ("production", "slips")),
+    ("kitchen.list_windows", "Pre-orders", ("window",)),
+    ("kitchen.edit_hours", "Hours", ("hours",)),
     ("admin.edit_settings", "Settings", ("settings",)),
 ]
 
@@ -54,6 +57,7 @@ def register_web(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .cart.views import bp as cart_bp
     from .checkout.views import bp as checkout_bp
+    from .kitchen import bp as kitchen_bp
     from .lookup.views import bp as lookup_bp
     from .orders.views import bp as orders_bp
     from .payments.views import bp as payments_bp
@@ -61,7 +65,7 @@ def register_web(app: Flask) -> None:
     from .webhooks.views import bp as webhooks_bp
 
     for bp in (storefront_bp, cart_bp, checkout_bp, orders_bp, payments_bp, lookup_bp, admin_bp,
-               webhooks_bp):
+               kitchen_bp, webhooks_bp):
         app.register_blueprint(bp)
 
     # `_()`, `ngettext()` and `{% trans %}` in every template, through the one gettext seam
