@@ -98,7 +98,7 @@ def _window_values(window=None) -> dict:
             "cod_max": rupees_text(window.cod_max_paise) if window.cod_max_paise else "",
             "active": window.active,
             "made": {i.product_id: (f"{i.daily_cap / 1000:g}" if i.daily_cap and
-                                    i.product and i.product.unit.value == "gram"
+                                    i.product and i.product.unit.value == "g"
                                     else (str(i.daily_cap) if i.daily_cap else ""))
                      for i in window.items}}
 

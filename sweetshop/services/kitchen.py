@@ -141,7 +141,7 @@ def save_window(window_id: int | None, *, name: str, orders_from: date | None,
         product = products.get(product_id)
         if product is None:
             continue
-        if product.unit.value == "gram":
+        if product.unit.value == "g":
             caps[product_id] = parse_kg(raw, f"cap_{product_id}")
         else:
             caps[product_id] = _whole(raw or "0", f"cap_{product_id}", product.name, 0, 100000)
@@ -235,7 +235,7 @@ def production_csv(sheet: Sheet) -> str:
     writer = csv.writer(out)
     writer.writerow([_("Sweet"), _("Unit"), *[label for _k, label in sheet.slots], _("Total")])
     for row in sheet.rows:
-        unit = "g" if row.unit == "gram" else _("pieces")
+        unit = "g" if row.unit == "g" else _("pieces")
         writer.writerow([_csv_safe(row.name), unit,
                          *[row.by_slot.get(key, 0) for key, _l in sheet.slots], row.total])
     return out.getvalue()
