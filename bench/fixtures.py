@@ -77,7 +77,7 @@ def main(argv: list[str]) -> int:
             from sweetshop.models import Order, SlotBooking
             at = datetime.fromisoformat(args[0]).replace(tzinfo=KOLKATA)
             rows = db.session.scalars(select(SlotBooking).where(SlotBooking.starts_at == at)).all()
-            out = {"booked": sum(r.orders for r in rows), "orders": db.session.scalar(
+            out = {"booked": sum(r.orders for r in rows), "orders_in_slot": db.session.scalar(
                 select(func.count()).select_from(Order).where(Order.slot_starts_at == at))}
         else:
             raise SystemExit(f"unknown command {command!r}")

@@ -246,7 +246,7 @@ def slot_part(stack: BenchStack, lines, customers: int, concurrency: int) -> dic
         race = checkouts.oversell(base, shoppers, slot=race_slot)
         race.update(stack.fixture("slot-state", race_slot))
         print(f"    {race['orders']} orders placed (slot booked {race['booked']}, database "
-              f"{race['orders']}), status {race['status']}, p99 {race['p99_ms']:.0f} ms",
+              f"{race['orders_in_slot']}), status {race['status']}, p99 {race['p99_ms']:.0f} ms",
               flush=True)
     finally:
         stack.fixture("slot-cap", str(old_cap))
