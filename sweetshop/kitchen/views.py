@@ -129,9 +129,17 @@ def _parse_date(raw):
         return None
 
 
-@bp.post("/preorders", defaults={"window_id": None})
+@bp.post("/preorders")
+def create_window():
+    return _save_window(None)
+
+
 @bp.post("/preorders/<id:window_id>")
-def save_window(window_id):
+def update_window(window_id: int):
+    return _save_window(window_id)
+
+
+def _save_window(window_id):
     f = request.form
     made = {}
     for raw in f.getlist("made")[:500]:
