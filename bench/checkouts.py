@@ -44,13 +44,27 @@ def prepare_carts(base_url: str, count: int, lines: list[tuple[str, int]]) -> li
         return list(pool.map(one, range(count)))
 
 
-def open_checkout(shopper: Shopper) -> dict:
+def open_checkout(shopper: Shopper, slot: str | None = None) -> dict:
+    """The checkout form as a customer submits it; with `slot` ("2026-10-31T17:00"), a
+    delivery booked for that slot (issue 11) instead of "as soon as possible"."""
     page = shopper.get("/checkout")
     if page.status != 200:
         raise RuntimeError(f"GET /checkout answered {page.status}")
     inputs = hidden_inputs(page.text)
-    return {"csrf_token": inputs["csrf_token"], "idempotency_key": inputs["idempotency_key"],
+    form = {"csrf_token": inputs["csrf_token"], "idempotency_key": inputs["idempotency_key"],
             "basket": inputs["basket"], **CUSTOMER}
+    if slot:
+        form.update(fulfilment="delivery", slot=slot, day=slot[:10])
+    return form
+
+
+def a_slot(days_ahead: int = 2, hour: int = 17) -> str:
+    """A slot of the default hours (9 am to 9 pm, 2-hour slots) a few days ahead, IST."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    day = datetime.now(ZoneInfo("Asia/Kolkata")).date() + timedelta(days=days_ahead)
+    return f"{day:%Y-%m-%d}T{hour:02d}:00"
 
 
 def submit(shopper: Shopper, form: dict) -> tuple[int, float, str]:
@@ -66,8 +80,10 @@ def _status_classes(statuses: list[int]) -> dict[str, int]:
     return out
 
 
-def placement_under_load(base_url: str, shoppers: list[Shopper], concurrency: int) -> dict:
-    """Each worker thread takes the next customer: GET /checkout, then POST /checkout."""
+def placement_under_load(base_url: str, shoppers: list[Shopper], concurrency: int,
+                         slot: str | None = None) -> dict:
+    """Each worker thread takes the next customer: GET /checkout, then POST /checkout
+    (for `slot`, when given: every order books the same slot)."""
     lock = threading.Lock()
     pending = list(shoppers)
     post_seconds: list[float] = []
@@ -83,7 +99,7 @@ def placement_under_load(base_url: str, shoppers: list[Shopper], concurrency: in
                     return
                 shopper = pending.pop()
             started = time.perf_counter()
-            form = open_checkout(shopper)
+            form = open_checkout(shopper, slot)
             status, seconds, location = submit(shopper, form)
             shopper.close()
             with lock:
@@ -110,11 +126,12 @@ def placement_under_load(base_url: str, shoppers: list[Shopper], concurrency: in
     }
 
 
-def oversell(base_url: str, shoppers: list[Shopper]) -> dict:
+def oversell(base_url: str, shoppers: list[Shopper], slot: str | None = None) -> dict:
     """All forms are opened first (stock is there for every one of them), then every
-    customer presses Place order at the same moment."""
+    customer presses Place order at the same moment. With `slot`, all for that one slot:
+    the slot race (100 checkouts for a slot capped at 10)."""
     with ThreadPoolExecutor(8) as pool:
-        forms = list(pool.map(open_checkout, shoppers))
+        forms = list(pool.map(lambda s: open_checkout(s, slot), shoppers))
     for s in shoppers:
         s.close()
     barrier = threading.Barrier(len(shoppers))

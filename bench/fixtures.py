@@ -6,6 +6,8 @@ Called by bench/run.py with the bench environment (DATABASE_URL, SECRET_KEY, ...
     python bench/fixtures.py info                     ids of the packs the bench uses
     python bench/fixtures.py set-stock SLUG N         set a product's stock to N (base unit)
     python bench/fixtures.py product-state SLUG       its stock and how many orders include it
+    python bench/fixtures.py slot-cap N               orders per slot (0: none); prints the old
+    python bench/fixtures.py slot-state VALUE         a slot's bookings ("2026-10-31T17:00")
 
 Each prints one JSON object. Stock changes go through the ledger (record_movement under a
 row lock), as any other change does.
@@ -61,6 +63,22 @@ def main(argv: list[str]) -> int:
                 select(func.count(func.distinct(OrderItem.order_id)))
                 .where(OrderItem.product_id == p.id))
             out = {"slug": p.slug, "stock": p.stock, "orders": orders}
+        elif command == "slot-cap":
+            from sweetshop.services.shop import get_settings
+            settings = get_settings()
+            before = settings.slot_max_orders
+            settings.slot_max_orders = int(args[0])
+            db.session.commit()
+            out = {"before": before, "slot_max_orders": int(args[0])}
+        elif command == "slot-state":
+            from datetime import datetime
+
+            from sweetshop.formatting import KOLKATA
+            from sweetshop.models import Order, SlotBooking
+            at = datetime.fromisoformat(args[0]).replace(tzinfo=KOLKATA)
+            rows = db.session.scalars(select(SlotBooking).where(SlotBooking.starts_at == at)).all()
+            out = {"booked": sum(r.orders for r in rows), "orders_in_slot": db.session.scalar(
+                select(func.count()).select_from(Order).where(Order.slot_starts_at == at))}
         else:
             raise SystemExit(f"unknown command {command!r}")
     print(json.dumps(out))

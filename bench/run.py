@@ -199,6 +199,8 @@ def orders_part(stack: BenchStack, packs: dict, quick: bool) -> dict:
         for slug, stock in before.items():
             stack.fixture("set-stock", slug, str(stock))
 
+    slots = slot_part(stack, lines, customers, concurrency)
+
     say(f"oversell: stock of {OVERSELL_STOCK} single pieces, {OVERSELL_ATTEMPTS} simultaneous "
         "attempts")
     slug = "gulab-jamun"
@@ -215,7 +217,42 @@ def orders_part(stack: BenchStack, packs: dict, quick: bool) -> dict:
           f"stock {race['stock_before']} -> {race['stock_after']}, status {race['status']}, "
           f"connection errors {race['connection_errors']}", flush=True)
     stack.fixture("set-stock", slug, str(original))
-    return {"placement": load, "oversell": race}
+    return {"placement": load, "oversell": race, **slots}
+
+
+SLOT_RACE_ATTEMPTS, SLOT_RACE_CAP = 100, 10
+
+
+def slot_part(stack: BenchStack, lines, customers: int, concurrency: int) -> dict:
+    """Issue 11: the same checkout load with every order booking one slot (no cap), next to
+    the figure above; then 100 simultaneous checkouts for a slot capped at 10."""
+    base = stack.base_url
+    before = {slug: stack.fixture("set-stock", slug, str(customers * 250 + 1000))["before"]
+              for slug in ("kaju-katli", "motichoor-laddoo")}
+    old_cap = stack.fixture("slot-cap", "0")["before"]
+    try:
+        slot = checkouts.a_slot(days_ahead=3, hour=11)
+        say(f"{customers} customers, {concurrency} at a time, every order booking slot {slot}")
+        shoppers = checkouts.prepare_carts(base, customers, lines)
+        booked = checkouts.placement_under_load(base, shoppers, concurrency, slot=slot)
+        print(f"    {booked['orders']} orders: {booked['orders_per_s']:.1f} orders/s, POST p50 "
+              f"{booked['post_p50_ms']:.0f} ms, p99 {booked['post_p99_ms']:.0f} ms; "
+              f"status {booked['status']}", flush=True)
+        race_slot = checkouts.a_slot(days_ahead=3, hour=17)
+        stack.fixture("slot-cap", str(SLOT_RACE_CAP))
+        say(f"slot race: {SLOT_RACE_ATTEMPTS} simultaneous checkouts for a slot of "
+            f"{SLOT_RACE_CAP}")
+        shoppers = checkouts.prepare_carts(base, SLOT_RACE_ATTEMPTS, lines[:1])
+        race = checkouts.oversell(base, shoppers, slot=race_slot)
+        race.update(stack.fixture("slot-state", race_slot))
+        print(f"    {race['orders']} orders placed (slot booked {race['booked']}, database "
+              f"{race['orders_in_slot']}), status {race['status']}, p99 {race['p99_ms']:.0f} ms",
+              flush=True)
+    finally:
+        stack.fixture("slot-cap", str(old_cap))
+        for slug, stock in before.items():
+            stack.fixture("set-stock", slug, str(stock))
+    return {"placement_with_slot": booked, "slot_race": race}
 
 
 # --- budgets and the table ---------------------------------------------------------------

@@ -15,13 +15,14 @@ log = logging.getLogger(__name__)
 
 def tasks():
     """(name, function) pairs; later features add their sweeps here."""
-    from .services import backups, notifications, order_lookup, otp, payments
+    from .services import backups, notifications, order_lookup, otp, payments, reminders
 
     # Expired codes first, so the sweep does not re-enqueue a code that is past its use.
     return [("expired_codes", notifications.expire_secrets),
             ("notifications", notifications.sweep), ("lookup_codes", otp.prune),
             ("lookup_sessions", order_lookup.prune_lookup_sessions),
             *payments.payment_tasks(),
+            ("day_reminders", reminders.queue_day_reminders),
             ("nightly_backup", backups.nightly_backup)]  # only with BACKUP_AT set
 
 

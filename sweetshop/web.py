@@ -27,6 +27,9 @@ ADMIN_NAV = [
     ("admin.list_products", "Products", ("product", "pack", "stock", "categor")),
     ("boxes_admin.list_box_types", "Boxes", ("box_type", "box_mix")),
     ("invoices.list_invoices", "Invoices", ("invoice", "tax")),
+    ("kitchen.production_sheet", "Kitchen", ("production", "slips")),
+    ("kitchen.list_windows", "Pre-orders", ("window",)),
+    ("kitchen.edit_hours", "Hours", ("hours",)),
     ("admin.edit_settings", "Settings", ("settings",)),
 ]
 
@@ -60,6 +63,7 @@ def register_web(app: Flask) -> None:
     from .checkout.views import bp as checkout_bp
     from .invoices import bp as invoices_bp
     from .invoices import public_bp as invoice_links_bp
+    from .kitchen import bp as kitchen_bp
     from .lookup.views import bp as lookup_bp
     from .orders.views import bp as orders_bp
     from .payments.views import bp as payments_bp
@@ -67,7 +71,7 @@ def register_web(app: Flask) -> None:
     from .webhooks.views import bp as webhooks_bp
 
     for bp in (storefront_bp, cart_bp, checkout_bp, orders_bp, payments_bp, lookup_bp, admin_bp,
-               webhooks_bp, boxes_bp, boxes_admin_bp, invoices_bp, invoice_links_bp):
+               webhooks_bp, boxes_bp, boxes_admin_bp, invoices_bp, invoice_links_bp, kitchen_bp):
         app.register_blueprint(bp)
 
     # `_()`, `ngettext()` and `{% trans %}` in every template, through the one gettext seam
@@ -79,6 +83,8 @@ def register_web(app: Flask) -> None:
     app.add_template_filter(format_quantity, "quantity")
     app.add_template_filter(format_local_time, "local_time")
     app.add_template_filter(display_phone, "phone")
+    from .services.slots import when_text
+    app.add_template_filter(when_text, "when")  # "Delivery on Sat 31 Oct, 4–6 pm"
     app.add_url_rule("/health", "health", health)
     # The trivial endpoint make bench measures the pages against (no database, no template).
     app.add_url_rule("/ping", "ping", lambda: ("ok", 200, {"Content-Type": "text/plain"}))

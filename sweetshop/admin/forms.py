@@ -47,9 +47,15 @@ class OrderFilterForm(FlaskForm):
         (s.value, s.label) for s in OrderStatus], default="", validate_choice=True)
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
+    due_on = DateField("Due on", validators=[Optional()],
+                       description="Orders for that day, in the order they are due")
+    slot = SelectField("Slot", choices=[("", "All times")], default="", validate_choice=False)
     page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=10_000)])
 
     def validate_date_from(self, field):
+        _sensible_date(field)
+
+    def validate_due_on(self, field):
         _sensible_date(field)
 
     def validate_date_to(self, field):

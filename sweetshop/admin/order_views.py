@@ -1,14 +1,18 @@
 """Orders: the list with filters, one order's page, and the buttons that move it along."""
+from datetime import timedelta
+
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from ..htmx import is_htmx, render_page_or_block
 from ..models import OrderStatus
 from ..services import orders as orders_service
+from ..services.dashboard import today_local as dashboard_today
 from ..services.errors import DomainError, InvalidTransition
+from ..services.slots import clock_range
 from . import actor, bp
 from .forms import OrderFilterForm, StatusChangeForm
 
-FILTERS = ("q", "status", "date_from", "date_to")
+FILTERS = ("q", "status", "date_from", "date_to", "due_on", "slot")
 DONE = {
     OrderStatus.ACCEPTED: "Order #{} accepted.",
     OrderStatus.READY: "Order #{} is ready.",
@@ -16,6 +20,21 @@ DONE = {
     OrderStatus.DELIVERED: "Order #{} delivered.",
     OrderStatus.CANCELLED: "Order #{} cancelled; its stock is back on the shelf.",
 }
+
+
+def slot_filter_choices():
+    """Every slot start the hours can have, for the orders list's "Slot" filter."""
+    from ..services.shop import get_settings
+    from ..services.slots import slot_times
+
+    settings = get_settings()
+    today = dashboard_today()
+    starts = {}
+    for offset in range(7):  # one week covers every weekday's hours
+        for kind in ("delivery", "pickup"):
+            for start, end in slot_times(settings, kind, today + timedelta(days=offset)):
+                starts.setdefault(start.strftime("%H:%M"), clock_range(start, end))
+    return [("", "All times"), ("asap", "As soon as possible")] + sorted(starts.items())
 
 
 def _clean(field):
@@ -26,12 +45,14 @@ def _clean(field):
 @bp.get("/orders")
 def list_orders():
     form = OrderFilterForm(formdata=request.args)
+    form.slot.choices = slot_filter_choices()
     valid = form.validate()
     status = _clean(form.status)
     page = orders_service.list_orders(
         status=OrderStatus(status) if status else None,
         date_from=_clean(form.date_from), date_to=_clean(form.date_to),
         q=_clean(form.q) or "", page=_clean(form.page) or 1,
+        due_on=_clean(form.due_on), slot=_clean(form.slot) or "",
     )
     # Only our own filters go into the pager's links (never url_for's _anchor, _external...).
     args = {k: request.args[k] for k in FILTERS if request.args.get(k)}

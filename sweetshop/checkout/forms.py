@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Regexp, StopValidation, ValidationError
 
 from ..form_filters import ascii_digits, one_line, strip
 from ..i18n import gettext as _
@@ -9,6 +9,13 @@ from ..services.errors import DomainError
 from ..services.gst import check_gstin
 
 ONLINE_LABEL = "Pay online (UPI, cards, netbanking)"
+
+
+def delivery_only(form, field):
+    """Address and pincode matter only for delivery: for pickup, stop without an error."""
+    if form.fulfilment.data == "pickup":
+        field.errors = []
+        raise StopValidation()
 
 
 class CheckoutForm(FlaskForm):
@@ -21,10 +28,12 @@ class CheckoutForm(FlaskForm):
         Length(max=32, message="That does not look like a phone number."),
     ], description="A 10-digit Indian mobile number, e.g. 98765 43210.")
     address = TextAreaField("Delivery address", filters=[strip], validators=[
+        delivery_only,
         DataRequired("Please give the address to deliver to."),
         Length(min=10, max=500, message="Please give the full address (10 to 500 characters)."),
     ])
     pincode = StringField("Pincode", filters=[strip, ascii_digits], validators=[
+        delivery_only,
         DataRequired("Please give the 6-digit pincode."),
         Regexp(r"^[1-9][0-9]{5}$", message="A pincode has 6 digits, e.g. 560001."),
     ])
@@ -42,6 +51,11 @@ class CheckoutForm(FlaskForm):
         description=_("Optional: for a GST invoice in your business's name."))
     buyer_business_name = StringField(_("Business name"), filters=[one_line], validators=[
         Length(max=120, message=_("Please keep the business name under 120 characters."))])
+    # How and when (issue 11). The choices are checked by services.slots, never here.
+    fulfilment = RadioField("How would you like it?", default="delivery", validate_choice=False,
+                            choices=[("delivery", "Delivery"), ("pickup", "Pickup from the shop")])
+    slot = StringField("When", filters=[strip], validators=[Length(max=20)])
+    day = StringField("Day", filters=[strip], validators=[Length(max=10)])
     idempotency_key = HiddenField()
     # The basket this page showed, signed (services.checkout.basket_digest): a basket that
     # changed since is shown again instead of being ordered.

@@ -1,22 +1,60 @@
 """Checkout: the customer's details, then placing the order."""
 from flask import Blueprint, flash, redirect, request, url_for
 
-from ..htmx import render_page_or_block
+from ..htmx import render_page_or_block, wants_fragment
 from ..models import OrderStatus, PaymentMethod
 from ..orders.views import thank_on_next_visit
 from ..services import cart as cart_service
 from ..services import checkout as checkout_service
 from ..services import payments as payments_service
+from ..services import slots as slots_service
 from ..services.errors import DomainError, PricesChanged
+from ..services.shop import get_settings
 from ..web import CART_COOKIE
 from .forms import CheckoutForm
 
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 
 
+def _when(form, view):
+    """The "how and when" part of the page: the choices the settings allow, the calendar
+    of the chosen kind, and which day's slots to show (the chosen slot's, else the day
+    asked for, else the first day with a free slot)."""
+    settings = get_settings()
+    kinds = [k for k, on in (("delivery", settings.delivery_enabled),
+                             ("pickup", settings.pickup_enabled)) if on] or ["delivery"]
+    form.fulfilment.choices = [(k, label) for k, label in form.fulfilment.choices if k in kinds]
+    if form.fulfilment.data not in kinds:
+        form.fulfilment.data = kinds[0]
+    cal = slots_service.calendar(settings, form.fulfilment.data, view.lines)
+    chosen = form.slot.data or ""
+    day = cal.day(chosen[:10]) or cal.day(form.day.data) or cal.first_open_day() or (
+        cal.days[0] if cal.days else None)
+    if not chosen and cal.asap_available:
+        chosen = slots_service.ASAP
+    form.day.data = day.value if day else ""
+    return {"cal": cal, "shown_day": day, "chosen_slot": chosen, "shop_address": settings.address}
+
+
 def _render(form, view, status=200, error=None, **context):
     return render_page_or_block("checkout/checkout.html", "checkout_form", status=status,
-                                form=form, cart=view, error=error, **context)
+                                form=form, cart=view, error=error, **_when(form, view),
+                                **context)
+
+
+@bp.get("/times")
+def show_times():
+    """The "when" part for the fulfilment and day chosen: htmx swaps it in as the customer
+    picks; a full request (no JavaScript) gets the checkout page with that day open."""
+    view = cart_service.view_cart(request.cookies.get(CART_COOKIE))
+    if not wants_fragment():
+        return redirect(url_for("checkout.show_checkout", day=request.args.get("day", "")[:10],
+                                fulfilment=request.args.get("fulfilment", "")[:8]), 303)
+    form = CheckoutForm(formdata=request.args, meta={"csrf": False},
+                        online_payment=checkout_service.online_payment_enabled())
+    form.slot.data = ""  # a new day or kind: its own first choice
+    return render_page_or_block("checkout/checkout.html", "checkout_when", form=form,
+                                cart=view, **_when(form, view))
 
 
 def render_refused(refusal: str):
@@ -38,6 +76,8 @@ def show_checkout():
         flash("Please fix the items marked below before checking out.", "error")
         return redirect(url_for("cart.show_cart"), 303)
     form = CheckoutForm(online_payment=checkout_service.online_payment_enabled())
+    form.fulfilment.data = request.args.get("fulfilment") or form.fulfilment.data
+    form.day.data = request.args.get("day", "")[:10]
     form.idempotency_key.data = checkout_service.new_idempotency_key()
     form.basket.data = checkout_service.basket_digest(view)
     return _render(form, view)
@@ -51,6 +91,10 @@ def place_order():
     # A repeated submit of an order already placed goes straight to it.
     if key and (existing := checkout_service.find_order_by_key(key[:64])):
         return _after_placing(existing)
+    if request.form.get("show") == "times":  # "Show times" without JavaScript: no order
+        form.slot.data = ""
+        form.csrf_token.errors = []
+        return _render(form, cart_service.view_cart(token))
     if not form.validate():
         return _render(form, cart_service.view_cart(token), status=422)
     # No cart read before place_order: it loads the cart under its lock, and lines read
@@ -63,6 +107,7 @@ def place_order():
         client_network=payments_service.hold_network(request.remote_addr),
         buyer_gstin=getattr(form.buyer_gstin, "gstin", ""),
         buyer_business_name=(form.buyer_business_name.data or "") if form.buyer_gstin.data else "",
+        fulfilment=form.fulfilment.data or "delivery", slot=form.slot.data or "",
     )
     try:
         order = checkout_service.place_order(token, details, key,

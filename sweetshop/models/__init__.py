@@ -19,6 +19,7 @@ from .notifications import KnownPhone, Notification, WhatsAppWindow
 from .orders import Order, OrderItem, OrderStatus, OrderStatusChange, PaymentMethod, PaymentStatus
 from .payments import Payment, PaymentAttempt, Refund, WebhookEvent
 from .shop import ShopSettings
+from .slots import CapacityBooking, PreorderItem, PreorderWindow, SlotBooking
 
 __all__ = [
     "utcnow", "Category", "Product", "Variant", "StockMovement", "Unit", "Cart", "CartLine",
@@ -29,4 +30,5 @@ __all__ = [
     "BoxType", "BoxDivision", "BoxPricing", "BoxMix", "BoxMixPart", "CartBox", "CartBoxPart",
     "OrderItemPart",
     "DocumentCounter", "Invoice", "InvoiceLine",
+    "SlotBooking", "PreorderWindow", "PreorderItem", "CapacityBooking",
 ]

@@ -114,6 +114,42 @@ class Order(db.Model):
     # A business customer's details for a B2B invoice (optional at checkout).
     buyer_gstin: Mapped[str] = mapped_column(String(15), default="", server_default="")
     buyer_business_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    # When and how (issue 11). A slot order has its slot's start and end; "as soon as
+    # possible" has none. `due_at` is when it is due either way (ASAP: placed + preparation
+    # time), what the owner's lists sort by. Older orders are ASAP deliveries.
+    fulfilment: Mapped[str] = mapped_column(String(8), default="delivery",
+                                            server_default="delivery")
+    slot_starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    slot_ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    slot_booking_id: Mapped[int | None] = mapped_column(ForeignKey("slot_booking.id"))
+    # Grams the order booked on its slot's kilogram cap (given back on cancel/expiry).
+    slot_grams: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    preorder_window_id: Mapped[int | None] = mapped_column(ForeignKey("preorder_window.id"))
+    # The share paid online before the day (a pre-order's advance); 0: the whole total.
+    advance_paise: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    reminder_queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def is_pickup(self) -> bool:
+        return self.fulfilment == "pickup"
+
+    @property
+    def online_amount_paise(self) -> int:
+        """What Razorpay is asked for: the advance when there is one, else the total."""
+        return self.advance_paise or self.total_paise
+
+    @property
+    def amount_to_collect_paise(self) -> int:
+        """Cash to take at the door or the counter: a cash order's total, or the balance
+        after an advance paid online."""
+        if self.cash_received_at is not None:
+            return 0
+        if self.payment_method is PaymentMethod.COD:
+            return self.total_paise if self.payment_status is not PaymentStatus.PAID else 0
+        if self.advance_paise and self.payment_status is PaymentStatus.PAID:
+            return self.total_paise - self.advance_paise
+        return 0
 
     items: Mapped[list[OrderItem]] = relationship(back_populates="order", order_by="OrderItem.id")
     history: Mapped[list[OrderStatusChange]] = relationship(
@@ -144,6 +180,8 @@ class OrderItem(db.Model):
     box_type_id: Mapped[int | None] = mapped_column(
         ForeignKey("box_type.id", ondelete="SET NULL"))
     gift_message: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # Made to order in a pre-order window: booked on kitchen capacity, not taken from stock.
+    made_to_order: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
     order: Mapped[Order] = relationship(back_populates="items")
     parts: Mapped[list[OrderItemPart]] = relationship(
@@ -167,7 +205,10 @@ class OrderItem(db.Model):
                     draws[part.product_id] = (draws.get(part.product_id, 0)
                                               + part.quantity * self.quantity)
             return draws
-        return {} if self.product_id is None else {self.product_id: self.base_quantity}
+        # made to order: booked on kitchen capacity, never taken from the shelf
+        if self.product_id is None or self.made_to_order:
+            return {}
+        return {self.product_id: self.base_quantity}
 
 
 class OrderStatusChange(db.Model):

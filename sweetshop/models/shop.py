@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -47,6 +48,26 @@ class ShopSettings(db.Model):
                                               server_default="996813")
     delivery_gst_rate_bp: Mapped[int] = mapped_column(Integer, default=500,
                                                       server_default="500")
+
+    # --- Hours and slots (issue 11; services/slots.py reads them) ---
+    delivery_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    pickup_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    # {"0": [["09:00", "21:00"]], ... "6": []}: Monday is 0; several ranges a day; [] closed.
+    # Empty ({}): hours not set, "as soon as possible" follows is_open alone and slots are
+    # offered 9 am to 9 pm.
+    weekly_hours: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+    closed_dates: Mapped[str] = mapped_column(Text, default="", server_default="")  # ISO, commas
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=120, server_default="120")
+    # Within the day's hours, when delivery / pickup slots run ("10:00-20:00"); "": all hours.
+    delivery_slot_hours: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    pickup_slot_hours: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    min_notice_minutes: Mapped[int] = mapped_column(Integer, default=120, server_default="120")
+    same_day_cutoff: Mapped[str] = mapped_column(String(5), default="", server_default="")  # HH:MM
+    asap_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    asap_minutes: Mapped[int] = mapped_column(Integer, default=45, server_default="45")
+    booking_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    slot_max_orders: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 0: none
+    slot_max_grams: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def owner_phone_list(self) -> list[str]:

@@ -142,7 +142,7 @@ def add_to_cart(token: str | None, variant_id, quantity=1) -> tuple[str, Variant
     """
     variant = _sellable_variant(_parse_id(variant_id))
     quantity = _parse_quantity(quantity, allow_zero=False)
-    if variant.quantity > variant.product.stock:
+    if variant.quantity > variant.product.stock and not _made_to_order(variant.product_id):
         raise OutOfStock(f"Sorry, {variant.product.name} ({variant.name}) is sold out just now.",
                          field="variant_id")
     cart = _load_cart(token, lock=True)
@@ -238,7 +238,17 @@ def _boxes_loader():
         .selectinload(Product.variants))
 
 
-def price_lines(lines: list[CartLine], boxes=()) -> CartView:
+def _made_to_order(product_id: int) -> bool:
+    from .slots import made_to_order_ids
+
+    return product_id in made_to_order_ids()
+
+
+def price_lines(lines: list[CartLine], boxes=(),
+                made_to_order: set[int] | None = None) -> CartView:
+    """`made_to_order`: sweets a pre-order window makes to order (they need no stock); None
+    asks the windows, and only when some line wants more than the shelf has. Box parts
+    always come from the shelf."""
     from . import boxes as box_service
 
     view = CartView()
@@ -256,11 +266,16 @@ def price_lines(lines: list[CartLine], boxes=()) -> CartView:
             wanted[part.product_id] += part.quantity * box.quantity
             packs_of[part.product_id] += 1
     view.boxes = box_service.price_cart_boxes(boxes, wanted)
+    if made_to_order is None:
+        made_to_order = set()
+        if any(wanted[ln.product.id] > ln.product.stock for ln in view.lines):
+            from .slots import made_to_order_ids
+            made_to_order = made_to_order_ids()
     for line in view.lines:
         product, variant = line.product, line.variant
         if not product.active or not variant.active:
             line.problem = "This pack is no longer on sale. Please remove it."
-        elif wanted[product.id] > product.stock:
+        elif wanted[product.id] > product.stock and product.id not in made_to_order:
             if product.stock < min(v.quantity for v in product.active_variants):
                 line.problem = f"{product.name} is sold out. Please remove it."
             else:

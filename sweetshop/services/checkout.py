@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..formatting import format_rupees
+from ..i18n import gettext as _
 from ..models import (
     Cart,
     Order,
@@ -24,9 +25,11 @@ from ..models import (
     Product,
 )
 from . import boxes as box_service
+from . import slots
 from .cart import CartView, is_usable_token, price_lines
 from .errors import (
     CartNeedsAttention,
+    DomainError,
     EmptyCart,
     InvalidInput,
     OutOfStock,
@@ -64,6 +67,10 @@ class CustomerDetails:
     # A business customer's GSTIN (checked: services.gst.check_gstin) and name: B2B invoice.
     buyer_gstin: str = ""
     buyer_business_name: str = ""
+    # How and when (issue 11): "delivery" or "pickup"; "asap" or a slot's start,
+    # "2026-10-31T16:00" (Asia/Kolkata). Pickup needs no address or pincode.
+    fulfilment: str = "delivery"
+    slot: str = "asap"
 
 
 def new_idempotency_key() -> str:
@@ -135,7 +142,14 @@ def place_order(cart_token: str | None, details: CustomerDetails, idempotency_ke
     is exactly that basket (lines, unit prices, total with delivery), it raises
     PricesChanged, and a missing or forged one counts as changed. None skips the check, for
     callers that show no basket (scripts, tests). Raises EmptyCart, CartNeedsAttention,
-    OutOfStock, PricesChanged, ShopClosed or InvalidInput, writing nothing.
+    OutOfStock, PricesChanged, ShopClosed, SlotUnavailable or InvalidInput, writing nothing.
+
+    The time (`details.fulfilment`, `details.slot`) is checked by services.slots against
+    what the checkout showed, first without locks (a full slot is refused before the stock
+    is locked), again once the stock is locked, and booked by conditional UPDATEs as the
+    last statements before the commit (slot, then kitchen capacity), so their rows are held
+    only for the commit. Sweets made to order in a pre-order window book capacity instead
+    of stock.
     """
     if not idempotency_key or not IDEMPOTENCY_KEY.match(idempotency_key):
         raise InvalidInput("This form has expired. Please review your order and try again.")
@@ -151,6 +165,10 @@ def place_order(cart_token: str | None, details: CustomerDetails, idempotency_ke
 
 
 def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) -> Order:
+    # The booking rows this order may update exist before its transaction takes any lock
+    # (their own short commit), so racing checkouts only ever queue on an UPDATE.
+    slots.ensure_rows_for(get_settings(), details.fulfilment, details.slot)
+    db.session.commit()
     cart = None
     if is_usable_token(cart_token):
         cart = db.session.scalars(
@@ -170,6 +188,17 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
         db.session.rollback()
         raise ShopClosed("The shop is closed for orders right now. Please come back soon.")
 
+    # The time first, lock-free: a full, past or tampered slot is refused before any stock
+    # lock is queued for.
+    try:
+        chosen = slots.choose(settings, details.fulfilment, details.slot,
+                              [slots.LineDemand(ln.variant.product, ln.variant.quantity
+                                                * ln.quantity) for ln in cart.lines])
+    except DomainError:
+        db.session.rollback()
+        raise
+    made = set(chosen.demand.made)
+
     # Lock every product in the cart, in id order, before reading its stock.
     # Assorted boxes draw on the same sweets: their parts join the same sorted lock order.
     product_ids = sorted({line.variant.product_id for line in cart.lines}
@@ -180,7 +209,7 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
             .with_for_update().execution_options(populate_existing=True)
         )
     }
-    view = price_lines(cart.lines, boxes=cart.boxes)
+    view = price_lines(cart.lines, boxes=cart.boxes, made_to_order=made)
     # Short means all packs of a sweet together want more than its pool, not just one line.
     wanted: dict[int, int] = defaultdict(int)
     for line in view.lines:
@@ -203,7 +232,17 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
     if seen_basket is not None and read_basket(seen_basket) != _basket_of(view):
         db.session.rollback()
         raise PricesChanged("Prices changed, please check your order below and place it again.")
-    _check_rules(settings, details, view.subtotal_paise + view.delivery_fee_paise)
+    try:  # waited behind other checkouts for the stock? the slot may have filled since
+        slots.still_free(settings, chosen)
+    except DomainError:
+        db.session.rollback()
+        raise
+    pickup = chosen.kind == slots.PICKUP
+    delivery_fee = 0 if pickup else view.delivery_fee_paise  # pickup travels free
+    total = view.subtotal_paise + delivery_fee
+    window = chosen.demand.window
+    advance = slots.advance_for(window, total)
+    _check_rules(settings, details, total, pickup=pickup, window=window)
     # An online order holds its stock while it waits for payment; it is "placed" (and the
     # messages go out) only once paid. services/payments/ takes it from here.
     online = details.payment_method is PaymentMethod.ONLINE
@@ -219,13 +258,16 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
         payment_method=details.payment_method,
         customer_name=details.name,
         phone=details.phone,
-        address=details.address,
-        pincode=details.pincode,
+        address="" if pickup else details.address,
+        pincode="" if pickup else details.pincode,
         note=details.note,
         notify_whatsapp=details.notify_whatsapp,
         subtotal_paise=view.subtotal_paise,
-        delivery_fee_paise=view.delivery_fee_paise,
-        total_paise=view.total_paise,
+        delivery_fee_paise=delivery_fee,
+        total_paise=total,
+        advance_paise=advance if online else 0,
+        fulfilment=chosen.kind,
+        due_at=chosen.due_at,
         hold_cart_id=cart.id if online else None,
         hold_network=details.client_network if online else "",
         buyer_gstin=details.buyer_gstin, buyer_business_name=details.buyer_business_name,
@@ -239,8 +281,10 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
             unit=line.product.unit, pack_quantity=line.variant.quantity,
             quantity=line.quantity, unit_price_paise=line.unit_price_paise,
             line_total_paise=line.line_total_paise,
+            made_to_order=line.product.id in made,
         ))
-        taken[line.product.id] += line.base_quantity
+        if line.product.id not in made:  # made to order: booked on capacity below
+            taken[line.product.id] += line.base_quantity
     for box in view.boxes:  # one line per box, its parts beside it (services/boxes.py)
         order.items.append(box_service.order_item_for(box))
         for product_id, quantity in box.draws.items():
@@ -250,12 +294,19 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
         note="Order placed, waiting for online payment" if online else "Order placed"))
     db.session.flush()  # the order id, for the ledger
     for product_id in product_ids:
-        record_movement(products[product_id], -taken[product_id], "sale", order_id=order.id,
-                        actor="customer")
+        if product_id in taken:
+            record_movement(products[product_id], -taken[product_id], "sale",
+                            order_id=order.id, actor="customer")
     for line in list(cart.lines):
         db.session.delete(line)
     for box in list(cart.boxes):
         db.session.delete(box)
+    # The slot and the kitchen's capacity, last: their rows are locked only until the commit.
+    try:
+        slots.book(settings, order, chosen)
+    except DomainError:
+        db.session.rollback()
+        raise
     # Messages are written in this same transaction; they are enqueued once it commits.
     if not online:
         queue_order_placed(order)
@@ -264,9 +315,13 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
     return order
 
 
-def _check_rules(settings, details: CustomerDetails, total_paise: int) -> None:
+def _check_rules(settings, details: CustomerDetails, total_paise: int, *, pickup: bool = False,
+                 window=None) -> None:
+    if not pickup and (len(details.address or "") < 10 or not details.pincode):
+        db.session.rollback()
+        raise InvalidInput("Please give the address to deliver to.", field="address")
     pincodes = settings.pincodes
-    if pincodes and details.pincode not in pincodes:
+    if not pickup and pincodes and details.pincode not in pincodes:
         db.session.rollback()
         raise InvalidInput(
             f"Sorry, we do not deliver to {details.pincode} yet. "
@@ -281,6 +336,19 @@ def _check_rules(settings, details: CustomerDetails, total_paise: int) -> None:
         raise InvalidInput(
             f"Cash on delivery is available for orders up to "
             f"{format_rupees(settings.cod_max_paise)}.", field="payment_method")
+    if window is not None and details.payment_method is PaymentMethod.COD:
+        refusal = None
+        if window.advance_percent:
+            refusal = _("%(name)s pre-orders need an advance of %(pc)s%% paid online.",
+                        name=window.name, pc=window.advance_percent)
+        elif not window.cod_allowed:
+            refusal = _("%(name)s pre-orders are paid online.", name=window.name)
+        elif window.cod_max_paise and total_paise > window.cod_max_paise:
+            refusal = _("Cash is taken for %(name)s pre-orders up to %(max)s.",
+                        name=window.name, max=format_rupees(window.cod_max_paise))
+        if refusal:
+            db.session.rollback()
+            raise InvalidInput(refusal, field="payment_method")
 
 
 def get_order_by_token(token: str) -> Order | None:

@@ -33,6 +33,7 @@ class DaySummary:
 class Waiting:
     count: int
     orders: list[Order]
+    due_soon: frozenset[int] = frozenset()  # ids of orders due within the hour (or late)
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,12 @@ def waiting_orders(limit: int = WAITING_LIMIT) -> Waiting:
     rows = db.session.execute(
         select(Order, func.count().over().label("total"))
         .where(Order.status == OrderStatus.PLACED)
-        .order_by(Order.created_at, Order.id).limit(limit)
+        .order_by(func.coalesce(Order.due_at, Order.created_at), Order.id).limit(limit)
     ).all()
-    return Waiting(count=rows[0].total if rows else 0, orders=[row[0] for row in rows])
+    soon = datetime.now(KOLKATA) + timedelta(hours=1)
+    orders = [row[0] for row in rows]
+    return Waiting(count=rows[0].total if rows else 0, orders=orders,
+                   due_soon=frozenset(o.id for o in orders if o.due_at and o.due_at <= soon))
 
 
 def low_stock_products() -> list[Product]:

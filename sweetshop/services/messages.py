@@ -132,10 +132,20 @@ def admin_order_link(order) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/admin/orders/{order.id}"
 
 
+def when_part(order) -> str:
+    """The order's time as a sentence for a message ("Delivery on Sat 31 Oct, 4–6 pm."), or
+    "" for an "as soon as possible" delivery, the one kind of order that has no time."""
+    if order is None or (order.slot_starts_at is None and order.fulfilment != "pickup"):
+        return ""
+    from .slots import when_text
+    return sentence(when_text(order))
+
+
 def _owner_new_order(order, total: str, cod_due: bool) -> str:
     name, note = quote(order.customer_name, NAME_LIMIT), quote(order.note, NOTE_LIMIT)
     return " ".join(part for part in (
         f"New order #{order.number}: {total}{', cash on delivery' if cod_due else ''}.",
+        when_part(order),
         sentence(items_summary(order)),
         sentence(f"From {name}") if name else "",
         f"Note: “{note}”" if note else "",
@@ -144,7 +154,7 @@ def _owner_new_order(order, total: str, cod_due: bool) -> str:
 
 
 def compose(kind: str, shop_name: str, order=None, *, shop_phone: str = "",
-            **extra) -> tuple[str, dict]:
+            shop_address: str = "", **extra) -> tuple[str, dict]:
     """The SMS / free-text body and the WhatsApp template variables for a message kind."""
     n = order.number if order is not None else ""
     total = format_rupees(order.total_paise) if order is not None else ""
@@ -152,6 +162,9 @@ def compose(kind: str, shop_name: str, order=None, *, shop_phone: str = "",
     cod_due = (order is not None and order.payment_method.value == "cod"
                and order.payment_status.value == "unpaid")
     call_us = f" Questions? Call us on {display_phone(shop_phone)}." if shop_phone else ""
+    when = f" {when_part(order)}" if when_part(order) else ""
+    pickup = order is not None and order.fulfilment == "pickup"
+    at_shop = f" at {' '.join(shop_address.split())}" if pickup and shop_address else ""
     note = extra.get("credit_note")
     invoice = invoice_link(order) if kind == "order_placed" and order is not None else ""
     if kind == "credit_note":
@@ -167,11 +180,20 @@ def compose(kind: str, shop_name: str, order=None, *, shop_phone: str = "",
     else:
         body = {
             "order_placed": (
-                f"{shop_name}: thank you! Order #{n} is placed. Total {total}"
+                f"{shop_name}: thank you! Order #{n} is placed.{when} Total {total}"
                 f"{', cash on delivery' if cod_due else ''}. Track it: {link} "
                 f"Invoice: {invoice}"),
-            "order_accepted": f"{shop_name}: order #{n} is accepted and being packed. Track: {link}",
-            "order_ready": f"{shop_name}: order #{n} is packed and ready. Track: {link}",
+            "order_accepted": (f"{shop_name}: order #{n} is accepted and being packed.{when} "
+                               f"Track: {link}"),
+            "order_ready": (
+                f"{shop_name}: order #{n} is packed and ready for pickup{at_shop}.{when} "
+                f"Track: {link}" if pickup else
+                f"{shop_name}: order #{n} is packed and ready.{when} Track: {link}"),
+            "order_reminder": (
+                f"{shop_name}: a reminder, order #{n} is for today.{when}"
+                f"{f' Collect it{at_shop}.' if pickup else ''}"
+                f"{f' Please keep {format_rupees(order.amount_to_collect_paise)} ready.' if order is not None and order.amount_to_collect_paise else ''}"
+                f" Track: {link}"),
             "order_out_for_delivery": (
                 f"{shop_name}: order #{n} is out for delivery."
                 f"{f' Please keep {total} ready.' if cod_due else ''} Track: {link}"),

@@ -66,7 +66,8 @@ def queue_message(kind: str, to: str, *, channel: str = "sms", order: Order | No
     settings = get_settings()
     if not skip_reason:
         skip_reason = _daily_cap_reason(kind, to, order, settings)
-    body, variables = compose(kind, settings.name, order, shop_phone=settings.phone, **extra)
+    body, variables = compose(kind, settings.name, order, shop_phone=settings.phone,
+                              shop_address=settings.address, **extra)
     status = "queued"
     if skip_reason:
         body, variables, status = f"Not sent: {skip_reason}", {}, "skipped"

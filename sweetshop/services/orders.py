@@ -25,6 +25,7 @@ from ..models import (
     utcnow,
 )
 from ..phones import normalise_phone
+from . import slots
 from .errors import InvalidInput, InvalidTransition, NotFound
 from .invoices import issue_credit_note
 from .notifications import queue_status_message
@@ -125,6 +126,7 @@ def change_status(order_id: int, to_status, actor: str, note: str = "",
                                      actor=actor, note=note))
     if to_status is S.CANCELLED:
         _return_stock(order, actor)
+        slots.release(order)  # after the stock locks, as checkout books
     if to_status is S.DELIVERED:
         _record_cash_received(order, actor)
     # The customer's message is written in this transaction (outbox): it commits with the
@@ -143,6 +145,11 @@ def _record_cash_received(order: Order, actor: str) -> None:
     if (order.payment_method is PaymentMethod.COD
             and order.payment_status in (PaymentStatus.UNPAID, PaymentStatus.FAILED)):
         order.payment_status = PaymentStatus.PAID
+        order.cash_received_at = utcnow()
+        order.cash_received_by = actor[:120]
+    elif (order.advance_paise and order.advance_paise < order.total_paise
+          and order.payment_status is PaymentStatus.PAID and order.cash_received_at is None):
+        # A pre-order's balance after its advance is collected in cash on the day.
         order.cash_received_at = utcnow()
         order.cash_received_by = actor[:120]
 
@@ -209,9 +216,22 @@ def _search_condition(q: str):
 
 def list_orders(*, status: OrderStatus | None = None, date_from: date | None = None,
                 date_to: date | None = None, q: str = "", page: int = 1,
-                per_page: int = PAGE_SIZE) -> OrderPage:
-    """Orders newest first, filtered; dates are days in Asia/Kolkata, both ends included."""
+                per_page: int = PAGE_SIZE, due_on: date | None = None,
+                slot: str = "") -> OrderPage:
+    """Orders newest first, filtered; dates are days in Asia/Kolkata, both ends included.
+
+    `due_on`: only orders due that day, sorted by when they are due (slot orders by their
+    slot, "as soon as possible" ones by placed + preparation time); `slot` ("17:00", or
+    "asap") narrows that to one slot."""
     stmt = select(Order)
+    if due_on is not None:
+        start, end = local_day_bounds(due_on)
+        stmt = stmt.where(Order.due_at >= start, Order.due_at < end)
+        if slot == "asap":
+            stmt = stmt.where(Order.slot_starts_at.is_(None))
+        elif re.fullmatch(r"\d{2}:\d{2}", slot or ""):
+            at = datetime.combine(due_on, time.fromisoformat(slot), tzinfo=KOLKATA)
+            stmt = stmt.where(Order.slot_starts_at == at)
     if status is not None:
         stmt = stmt.where(Order.status == status)
     if date_from is not None:
@@ -224,8 +244,10 @@ def list_orders(*, status: OrderStatus | None = None, date_from: date | None = N
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages, MAX_PAGE)
+    ordering = ((Order.due_at, Order.id) if due_on is not None
+                else (Order.created_at.desc(), Order.id.desc()))
     orders = db.session.scalars(
-        stmt.order_by(Order.created_at.desc(), Order.id.desc())
+        stmt.order_by(*ordering)
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
     return OrderPage(orders=list(orders), page=page, pages=pages, total=total)

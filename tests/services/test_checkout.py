@@ -430,7 +430,7 @@ def test_money_columns_are_bigint():
         "WHERE table_schema = 'public' AND column_name LIKE '%paise' "
         "AND table_name IN ('order', 'order_item', 'payment', 'payment_attempt', 'refund')"
     )).all()
-    assert len(rows) == 9
+    assert len(rows) == 10  # with order.advance_paise (issue 11)
     assert {data_type for _, _, data_type in rows} == {"bigint"}, rows
 
 

@@ -99,7 +99,9 @@ def test_pages_make_the_same_number_of_queries_for_3_or_30_sweets(app, client, i
     large, statements = measure(app, client, shop, page, headers)
 
     assert large == small, "\n".join(statements)
-    assert small <= 8
+    # Checkout also reads the open pre-order windows and the shown days' slot bookings
+    # (issue 11; tests/slots/test_slot_queries.py holds them steady for any number of slots).
+    assert small <= (10 if page == "checkout" else 8)
 
 
 def test_a_cart_full_of_stock_problems_is_still_bounded(app, client, in_db):

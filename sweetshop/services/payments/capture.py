@@ -144,6 +144,8 @@ def _take_stock_again(order: Order) -> list[str]:
     for product_id in sorted(products):
         record_movement(products[product_id], -wanted[product_id], "sale", order_id=order.id,
                         actor=ACTOR, note="paid after expiry")
+    from ..slots import rebook
+    rebook(order)  # its slot and kitchen capacity again: the customer has paid for them
     return []
 
 

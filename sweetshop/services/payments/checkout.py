@@ -48,7 +48,7 @@ def start_online_payment(order_id: int) -> Payment:
         raise InvalidTransition("This order is not waiting for a payment.")
     try:
         answer = gateway.create_order(
-            amount_paise=order.total_paise, receipt=f"sweetshop-{order.number}",
+            amount_paise=order.online_amount_paise, receipt=f"sweetshop-{order.number}",
             notes={"order_id": order.id, "order_number": order.number})
     except PaymentGatewayError as exc:
         db.session.rollback()
@@ -56,14 +56,14 @@ def start_online_payment(order_id: int) -> Payment:
         raise PaymentUnavailable("We could not reach the payment service just now. Please try "
                                  "again in a moment, or pay cash on delivery.") from exc
     rzp_id = str(answer.get("id") or "")
-    if (not RAZORPAY_ID.match(rzp_id) or answer.get("amount") != order.total_paise
+    if (not RAZORPAY_ID.match(rzp_id) or answer.get("amount") != order.online_amount_paise
             or answer.get("currency") != "INR"):
         db.session.rollback()
         log.error("Unexpected answer creating a Razorpay order for %s: %r", order.id, answer)
         raise PaymentUnavailable("The payment service gave an unexpected answer. "
                                  "Please try again, or pay cash on delivery.")
     payment = Payment(order_id=order.id, razorpay_order_id=rzp_id,
-                      amount_paise=order.total_paise, currency="INR")
+                      amount_paise=order.online_amount_paise, currency="INR")
     db.session.add(payment)
     db.session.commit()
     return payment

@@ -70,6 +70,14 @@ def payment_for(order_id: int) -> Payment | None:
 
 
 def cod_allowed(order: Order) -> bool:
+    if order.advance_paise:  # a pre-order's advance is paid online (issue 11)
+        return False
+    if order.preorder_window_id is not None:
+        from ...models import PreorderWindow
+        window = db.session.get(PreorderWindow, order.preorder_window_id)
+        if window is not None and (not window.cod_allowed or (
+                window.cod_max_paise and order.total_paise > window.cod_max_paise)):
+            return False
     limit = get_settings().cod_max_paise
     return not limit or order.total_paise <= limit
 

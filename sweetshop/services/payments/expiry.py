@@ -14,6 +14,7 @@ from ...models import (
     utcnow,
 )
 from ..notifications import queue_order_message
+from ..slots import release as release_booking
 from ..stock import record_movement
 from .capture import _record_attempt_only, mark_paid, record_failed_attempt
 from .common import (
@@ -85,6 +86,7 @@ def _expire_one(order_id: int, now: datetime) -> bool:
     for product in products:
         record_movement(product, returned[product.id], "payment expired", order_id=order.id,
                         actor="system")
+    release_booking(order)  # the slot and kitchen capacity, after the stock locks
     queue_order_message(order, "order_expired")
     db.session.commit()
     return True
