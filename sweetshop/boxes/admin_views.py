@@ -14,7 +14,6 @@ from ..models import BoxDivision, BoxPricing, Unit
 from ..services import box_types
 from ..services import boxes as box_service
 from ..services.errors import DomainError, NotFound
-from ..services.orders import get_order
 from .admin_forms import BoxTypeForm, MixForm
 
 bp = Blueprint("boxes_admin", __name__, url_prefix="/admin/boxes")
@@ -152,10 +151,3 @@ def delete_box_mix(box_type_id: int, mix_id: int):
     box_types.delete_mix(box_type_id, mix_id)
     flash(_("Removed the mix."), "success")
     return redirect(url_for(".edit_box_type", box_type_id=box_type_id, _anchor="mixes"), 303)
-
-
-@bp.get("/orders/<id:order_id>/slip")
-def print_order_slip(order_id: int):
-    """A packing slip for one order: items with pack sizes, each box's parts and gift
-    message, the customer's note, and the cash to collect."""
-    return render_template("admin/boxes/slip.html", order=get_order(order_id))

@@ -87,7 +87,7 @@ def _fill_box_and_check_out(page, base, *, javascript: bool, tag: str):
     shot(page, f"{tag}-2-cart")
 
     page.get_by_role("link", name="Checkout").click()
-    page.get_by_label("Name").fill("Asha Rao")
+    page.get_by_label("Name", exact=True).fill("Asha Rao")
     page.get_by_label("Phone").fill("+91-98765-43210")
     page.get_by_label("Delivery address").fill("12 MG Road, Indiranagar, Bengaluru")
     page.get_by_label("Pincode").fill("560038")

@@ -33,7 +33,7 @@ def order_online(page, base, slug, javascript=True):
     if javascript:  # htmx adds in place: wait for it before leaving the page
         page.get_by_role("status").filter(has_text="Added").wait_for()
     page.goto(f"{base}/checkout")
-    page.get_by_label("Name").fill("Asha Rao")
+    page.get_by_label("Name", exact=True).fill("Asha Rao")
     page.get_by_label("Phone").fill("98765 43210")
     page.get_by_label("Delivery address").fill("12 MG Road, Indiranagar, Bengaluru")
     page.get_by_label("Pincode").fill("560038")

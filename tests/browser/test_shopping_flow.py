@@ -46,7 +46,7 @@ def _buy_500g_kaju_katli(page, base_url, *, javascript: bool):
     expect(page.locator(".qty-value")).to_have_text("1")
 
     page.get_by_role("link", name="Checkout").click()
-    page.get_by_label("Name").fill("Asha Rao")
+    page.get_by_label("Name", exact=True).fill("Asha Rao")
     page.get_by_label("Phone").fill("not a phone")
     page.get_by_label("Delivery address").fill("12 MG Road, Indiranagar, Bengaluru")
     page.get_by_label("Pincode").fill("560038")
@@ -108,7 +108,7 @@ def test_a_price_changed_while_on_the_checkout_form_is_shown_before_ordering(
         page.get_by_role("button", name="Add to cart").click()
         expect(page.get_by_role("status").filter(has_text="Added 500 g")).to_be_visible()
         page.goto(live_server + "/checkout")
-        page.get_by_label("Name").fill("Asha Rao")
+        page.get_by_label("Name", exact=True).fill("Asha Rao")
         page.get_by_label("Phone").fill("98765 43210")
         page.get_by_label("Delivery address").fill("12 MG Road, Indiranagar, Bengaluru")
         page.get_by_label("Pincode").fill("560038")
@@ -122,7 +122,7 @@ def test_a_price_changed_while_on_the_checkout_form_is_shown_before_ordering(
 
         expect(page.get_by_role("alert")).to_contain_text("Prices changed, please check")
         expect(page.locator(".summary")).to_contain_text("was ₹580")
-        expect(page.get_by_label("Name")).to_have_value("Asha Rao")
+        expect(page.get_by_label("Name", exact=True)).to_have_value("Asha Rao")
         assert _order_count(app) == 0
         page.get_by_role("button", name="Place order").click()
         expect(page.get_by_role("heading", name="Thank you, Asha!")).to_be_visible()

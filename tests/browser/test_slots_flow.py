@@ -52,7 +52,7 @@ def with_cart(page, live_server, token):
 
 
 def fill_customer(page, name, phone):
-    page.get_by_label("Name").fill(name)
+    page.get_by_label("Name", exact=True).fill(name)
     page.get_by_label("Phone").fill(phone)
 
 

@@ -101,7 +101,7 @@ def test_every_storefront_tap_target_is_at_least_44px(live_server, phone, shop):
     visit(page, live_server + "/checkout", "/checkout", problems)
     page.get_by_role("button", name="Place order").click()  # every field refused
     visit(page, "", "/checkout (errors)", problems)
-    page.get_by_label("Name").fill("Asha Rao")
+    page.get_by_label("Name", exact=True).fill("Asha Rao")
     page.get_by_label("Phone").fill("98765 43210")
     page.get_by_label("Delivery address").fill("12 MG Road, Indiranagar")
     page.get_by_label("Pincode").fill("560038")
