@@ -1,11 +1,20 @@
 """Typed SQLAlchemy models, one module per aggregate."""
-from .admin import AdminSession, AdminUser, LoginAttempt
+from .admin import ROLES, AdminSession, AdminUser, AuditEvent, LoginAttempt, StaffSetupLink
 from .base import utcnow
 from .cart import Cart, CartLine
+from .cash import CashEntry, CodBlock
 from .catalog import Category, Product, StockMovement, Unit, Variant
 from .lookup import LookupAttempt, LookupCode, LookupSession
 from .notifications import KnownPhone, Notification, WhatsAppWindow
-from .orders import Order, OrderItem, OrderStatus, OrderStatusChange, PaymentMethod, PaymentStatus
+from .orders import (
+    Order,
+    OrderItem,
+    OrderStatus,
+    OrderStatusChange,
+    PaymentMethod,
+    PaymentStatus,
+    paid_how,
+)
 from .payments import Payment, PaymentAttempt, Refund, WebhookEvent
 from .shop import ShopSettings
 
@@ -14,5 +23,6 @@ __all__ = [
     "Order", "OrderItem", "OrderStatusChange", "OrderStatus", "PaymentStatus", "PaymentMethod",
     "ShopSettings", "AdminUser", "AdminSession", "LoginAttempt",
     "Notification", "WhatsAppWindow", "KnownPhone", "LookupCode", "LookupAttempt", "LookupSession",
-    "Payment", "PaymentAttempt", "Refund", "WebhookEvent",
+    "Payment", "PaymentAttempt", "Refund", "WebhookEvent", "ROLES", "AuditEvent",
+    "StaffSetupLink", "CashEntry", "CodBlock", "paid_how",
 ]
