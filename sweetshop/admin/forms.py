@@ -20,8 +20,8 @@ from ..models import OrderStatus
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Please enter your email."),
-                                            Length(max=254)])
+    email = StringField("Email or mobile number", validators=[
+        DataRequired("Please enter your email or mobile number."), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired("Please enter your password."),
                                                      Length(max=200)])
     next = HiddenField()

@@ -23,7 +23,9 @@ from ..models import (
     PaymentStatus,
     Product,
 )
+from . import cod_risk
 from .cart import CartView, is_usable_token, price_lines
+from .delivery import new_handover_code
 from .errors import (
     CartNeedsAttention,
     EmptyCart,
@@ -188,6 +190,9 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
         db.session.rollback()
         raise PricesChanged("Prices changed, please check your order below and place it again.")
     _check_rules(settings, details, view.subtotal_paise + view.delivery_fee_paise)
+    adjustment = cod_risk.payment_adjustment(settings, details.payment_method, view.total_paise)
+    pending_yes = (details.payment_method is PaymentMethod.COD
+                   and cod_risk.needs_confirmation(details.phone, settings))
     # An online order holds its stock while it waits for payment; it is "placed" (and the
     # messages go out) only once paid. services/payments/ takes it from here.
     online = details.payment_method is PaymentMethod.ONLINE
@@ -209,7 +214,10 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
         notify_whatsapp=details.notify_whatsapp,
         subtotal_paise=view.subtotal_paise,
         delivery_fee_paise=view.delivery_fee_paise,
-        total_paise=view.total_paise,
+        payment_adjustment_paise=adjustment,
+        total_paise=view.total_paise + adjustment,
+        handover_code=new_handover_code(),
+        cod_confirmation="pending" if pending_yes else "",
         hold_cart_id=cart.id if online else None,
         hold_network=details.client_network if online else "",
     )
@@ -257,6 +265,10 @@ def _check_rules(settings, details: CustomerDetails, total_paise: int) -> None:
         raise InvalidInput(
             f"Cash on delivery is available for orders up to "
             f"{format_rupees(settings.cod_max_paise)}.", field="payment_method")
+    if details.payment_method is PaymentMethod.COD and cod_risk.refuses_cash(details.phone,
+                                                                             settings):
+        db.session.rollback()
+        raise InvalidInput(cod_risk.REFUSED, field="payment_method")
 
 
 def get_order_by_token(token: str) -> Order | None:

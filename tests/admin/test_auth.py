@@ -125,7 +125,7 @@ def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(app, owner):
     wrong = sign_in(app.test_client(), OWNER_EMAIL, "not the password")
     unknown = sign_in(app.test_client(), "nobody@mithaas.example", OWNER_PASSWORD)
     assert wrong.status_code == unknown.status_code == 401
-    message = "That email and password do not match an account."
+    message = "That email or phone and password do not match an account."
     assert message in wrong.get_data(as_text=True)
     assert message in unknown.get_data(as_text=True)
 
