@@ -15,13 +15,14 @@ log = logging.getLogger(__name__)
 
 def tasks():
     """(name, function) pairs; later features add their sweeps here."""
-    from .services import notifications, order_lookup, otp, payments
+    from .services import cod_risk, notifications, order_lookup, otp, payments
 
     # Expired codes first, so the sweep does not re-enqueue a code that is past its use.
     return [("expired_codes", notifications.expire_secrets),
             ("notifications", notifications.sweep), ("lookup_codes", otp.prune),
             ("lookup_sessions", order_lookup.prune_lookup_sessions),
-            *payments.payment_tasks()]
+            *payments.payment_tasks(),
+            ("unconfirmed_cod_orders", cod_risk.cancel_unconfirmed)]
 
 
 def run_once() -> dict[str, int]:

@@ -3,7 +3,6 @@
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    EmailField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -110,8 +109,7 @@ class SettingsForm(FlaskForm):
         "Free delivery from (₹)",
         description="Orders of this amount or more travel free. 0: never free.")
     min_order_paise = RupeeField("Minimum order (₹)", description="0: no minimum.")
-    cod_max_paise = RupeeField("Cash on delivery up to (₹)",
-                               description="Larger orders cannot pay cash. 0: no limit.")
+    # The COD limit lives on the cash-on-delivery screen (admin/cod_views.py).
     owner_phones = TextAreaField(
         "Phones told about new orders", validators=[Length(max=500, message=(
             "That list is too long."))],

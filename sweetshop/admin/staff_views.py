@@ -1,5 +1,5 @@
 """The owner's staff page, and the one-time set-up link a new member of staff opens."""
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, session, url_for
 
 from ..i18n import gettext as _
 from ..services import staff as staff_service

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import created_at_column, utcnow
 
-
 ROLES = ("owner", "counter", "delivery")
 
 
