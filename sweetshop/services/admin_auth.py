@@ -85,8 +85,7 @@ def create_or_reset_admin(email: str, password: str) -> tuple[AdminUser, bool]:
     user = db.session.scalar(select(AdminUser).where(AdminUser.email == email))
     created = user is None
     if created:
-        user = AdminUser(email=email, password_hash="", role="owner",
-                         name=email.split("@")[0])
+        user = AdminUser(email=email, password_hash="", role="owner")
         db.session.add(user)
     user.password_hash = generate_password_hash(password)
     user.active = True

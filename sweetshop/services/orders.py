@@ -100,9 +100,6 @@ def change_status(order_id: int, to_status, actor: str, note: str = "",
     Raises NotFound, InvalidInput or InvalidTransition.
     """
     to_status = parse_status(to_status)
-    if to_status in DELIVERY_ONLY:
-        raise InvalidInput("Please enter the customer's handover code to mark it delivered.",
-                           field="code")
     expected = parse_status(expected_from, "expected_from") if expected_from else None
     note = " ".join((note or "").split())
     if len(note) > MAX_NOTE:
@@ -126,6 +123,10 @@ def change_status(order_id: int, to_status, actor: str, note: str = "",
         raise InvalidTransition(
             f"An order that is {current.label.lower()} cannot be marked "
             f"{to_status.label.lower()}.")
+    if to_status in DELIVERY_ONLY:
+        db.session.rollback()
+        raise InvalidInput("Please enter the customer's handover code to mark it delivered.",
+                           field="code")
     if to_status is S.ACCEPTED and order.cod_confirmation == "pending":
         db.session.rollback()
         raise InvalidTransition("This first cash order is not confirmed by the customer yet. "
