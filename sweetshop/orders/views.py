@@ -29,8 +29,8 @@ def thank_on_next_visit(token: str) -> None:
 
 def status_version(order) -> str:
     """Changes whenever what the status block shows changes."""
-    return (f"{order.status.value}.{order.payment_status.value}.{len(order.history)}"
-            f".{order.cod_confirmation}")
+    version = f"{order.status.value}.{order.payment_status.value}.{len(order.history)}"
+    return f"{version}.{order.cod_confirmation}" if order.cod_confirmation else version
 
 
 @bp.post("/<token>/confirm")
