@@ -95,3 +95,10 @@ def mask_address(address: str | None, keep: int = 6) -> str:
     reachable by a link that may be forwarded, where the full address should not be."""
     first = re.split(r"[\n,]", (address or "").strip(), maxsplit=1)[0].strip()
     return (first[:keep].rstrip() + "…") if first else "…"
+
+
+def local_today():
+    """Today's date in Asia/Kolkata (the shop's day)."""
+    from datetime import datetime as _datetime
+
+    return _datetime.now(KOLKATA).date()

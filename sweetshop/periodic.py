@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 def tasks():
     """(name, function) pairs; later features add their sweeps here."""
-    from .services import backups, notifications, order_lookup, otp, payments, reminders
+    from .services import backups, cod_risk, notifications, order_lookup, otp, payments, reminders
 
     # Expired codes first, so the sweep does not re-enqueue a code that is past its use.
     return [("expired_codes", notifications.expire_secrets),
@@ -23,6 +23,7 @@ def tasks():
             ("lookup_sessions", order_lookup.prune_lookup_sessions),
             *payments.payment_tasks(),
             ("day_reminders", reminders.queue_day_reminders),
+            ("unconfirmed_cod_orders", cod_risk.cancel_unconfirmed),
             ("nightly_backup", backups.nightly_backup)]  # only with BACKUP_AT set
 
 

@@ -30,7 +30,12 @@ ADMIN_NAV = [
     ("kitchen.production_sheet", "Kitchen", ("production", "slips")),
     ("kitchen.list_windows", "Pre-orders", ("window",)),
     ("kitchen.edit_hours", "Hours", ("hours",)),
-    ("admin.edit_settings", "Settings", ("settings",)),
+    ("admin.edit_settings", "Settings", ("edit_settings", "update_settings")),
+    ("admin.edit_cod_settings", "Cash on delivery", ("cod_settings", "cod_block")),
+    ("admin.cash_report", "Cash", ("cash_",)),
+    ("admin.list_staff", "Staff", ("staff",)),
+    ("admin.audit_log", "Audit", ("audit",)),
+    ("delivery.list_deliveries", "Deliveries", ("delivery.",)),
 ]
 
 
@@ -61,6 +66,7 @@ def register_web(app: Flask) -> None:
     from .boxes.views import bp as boxes_bp
     from .cart.views import bp as cart_bp
     from .checkout.views import bp as checkout_bp
+    from .delivery.views import bp as delivery_bp
     from .invoices import bp as invoices_bp
     from .invoices import public_bp as invoice_links_bp
     from .kitchen import bp as kitchen_bp
@@ -71,7 +77,8 @@ def register_web(app: Flask) -> None:
     from .webhooks.views import bp as webhooks_bp
 
     for bp in (storefront_bp, cart_bp, checkout_bp, orders_bp, payments_bp, lookup_bp, admin_bp,
-               webhooks_bp, boxes_bp, boxes_admin_bp, invoices_bp, invoice_links_bp, kitchen_bp):
+               webhooks_bp, boxes_bp, boxes_admin_bp, invoices_bp, invoice_links_bp, kitchen_bp,
+               delivery_bp):
         app.register_blueprint(bp)
 
     # `_()`, `ngettext()` and `{% trans %}` in every template, through the one gettext seam
@@ -111,8 +118,12 @@ def register_web(app: Flask) -> None:
                                        fallback=last_known_shop)
             return g.shop
 
-        # Entries whose pages are not registered (yet) are left out rather than breaking the menu.
-        admin_nav = [(e, label) for e, label, _ in ADMIN_NAV if e in app.view_functions]
+        # Entries whose pages are not registered (yet) are left out rather than breaking the
+        # menu, and so are those the signed-in person's role may not open.
+        from .permissions import allowed
+        role = getattr(getattr(g, "admin", None), "role", None)
+        admin_nav = [(e, label) for e, label, _ in ADMIN_NAV
+                     if e in app.view_functions and allowed(role, e)]
         return {"cart_count": header_cart_count, "shop": shop, "admin_nav": admin_nav,
                 "admin_section": admin_section}
 

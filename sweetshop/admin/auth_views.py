@@ -18,10 +18,15 @@ def _safe_next(target: str | None) -> str:
     return safe_next_path(target, url_for("admin.dashboard"), prefix="/admin/")
 
 
+def _home(user) -> str:
+    from ..permissions import HOME
+    return url_for(HOME.get(user.role, "admin.dashboard"))
+
+
 @bp.get("/login")
 def login():
     if g.admin is not None:
-        return redirect(url_for("admin.dashboard"), 303)
+        return redirect(_home(g.admin), 303)
     form = LoginForm(next=request.args.get("next", ""))
     return render_template("admin/login.html", form=form)
 
@@ -46,7 +51,12 @@ def do_login():
     session.clear()
     session[SESSION_KEY] = new.id
     session.permanent = True  # the owner stays signed in on the shop phone (server idles it out)
-    response = redirect(_safe_next(form.next.data), 303)
+    # The delivery view is the delivery person's only page: they land there whatever `next`.
+    user = new.user
+    target = _safe_next(form.next.data) if user.role != "delivery" else _home(user)
+    if user.role != "owner" and target == url_for("admin.dashboard"):
+        target = _home(user)
+    response = redirect(target, 303)
     response.set_cookie(
         DEVICE_COOKIE, admin_auth.issue_device_token(new.user_id, device_token),
         max_age=admin_auth.DEVICE_TOKEN_DAYS * 86400, path="/admin/", httponly=True,

@@ -260,7 +260,8 @@ def add_pack(product_id: int):
     if form.validate():
         try:
             variant = catalog_admin.add_pack(
-                product_id, PackDetails(form.name.data, form.quantity.data, form.price.data))
+                product_id, PackDetails(form.name.data, form.quantity.data, form.price.data),
+                actor=actor())
         except DomainError as error:
             _show_error(form, error)
             return _packs_response(product_id, _form_status(error), new_pack=form)
@@ -275,7 +276,8 @@ def update_pack(product_id: int, variant_id: int):
         try:
             variant = catalog_admin.update_pack(
                 product_id, variant_id,
-                PackDetails(form.name.data, form.quantity.data, form.price.data))
+                PackDetails(form.name.data, form.quantity.data, form.price.data),
+                actor=actor())
         except DomainError as error:
             status = _form_status(error)
             _show_error(form, error)

@@ -1,8 +1,8 @@
 """The owner's home page, and the small fragment it polls for new orders."""
 from flask import current_app, render_template, url_for
 
+from ..services import cod_risk, shop_health
 from ..services import dashboard as dashboard_service
-from ..services import shop_health
 from . import bp
 
 
@@ -17,6 +17,7 @@ def dashboard():
         failed_messages=dashboard_service.failed_messages(),
         health=shop_health.describe_health(),
         chart=dashboard_service.revenue_chart(days),
+        unconfirmed=cod_risk.unconfirmed_orders(),
         # The stock pages come with the catalogue; link them once they exist.
         stock_url=url_for("admin.list_products")
         if "admin.list_products" in current_app.view_functions else None,

@@ -1,11 +1,15 @@
 """Orders: the list with filters, one order's page, and the buttons that move it along."""
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from ..htmx import is_htmx, render_page_or_block
+from ..i18n import gettext as _
 from ..models import OrderStatus
+from ..services import cod_risk
+from ..services import delivery as delivery_service
 from ..services import orders as orders_service
+from ..services import staff as staff_service
 from ..services.dashboard import today_local as dashboard_today
 from ..services.errors import DomainError, InvalidTransition
 from ..services.slots import clock_range
@@ -19,6 +23,7 @@ DONE = {
     OrderStatus.OUT_FOR_DELIVERY: "Order #{} is out for delivery.",
     OrderStatus.DELIVERED: "Order #{} delivered.",
     OrderStatus.CANCELLED: "Order #{} cancelled; its stock is back on the shelf.",
+    OrderStatus.RETURNED: "Order #{} is back at the shop.",
 }
 
 
@@ -61,15 +66,23 @@ def list_orders():
 
 
 def _render_order(order, form=None, status=200, error=None, message=None,
-                  with_messages=False):
+                  with_messages=False, deliver_errors=None):
     """The order page, or its status panel for htmx; `with_messages` adds the Messages panel
     as an <hx-partial>, for a change that queued a message (or found the order moved on)."""
+    allowed = orders_service.allowed_transitions(order.status)
     return render_page_or_block(
         "admin/orders/show.html", "status_panel", status=status, order=order,
         form=form or StatusChangeForm(formdata=None), error=error, message=message,
         with_messages=with_messages and is_htmx(),
-        actions=[(s, orders_service.ACTIONS[s])
-                 for s in orders_service.allowed_transitions(order.status)],
+        # Delivered and returned are not plain buttons: the handover-code form below.
+        actions=[(s, orders_service.ACTIONS[s]) for s in allowed
+                 if s not in orders_service.DELIVERY_ONLY],
+        can_deliver=OrderStatus.DELIVERED in allowed, deliver_errors=deliver_errors or {},
+        cash_due=delivery_service.is_cash_due(order), tries_left=delivery_service.tries_left(order),
+        is_owner=g.admin.role == "owner",
+        delivery_people=staff_service.delivery_people(),
+        cod_counts=cod_risk.cash_order_counts(order.phone)
+        if order.payment_method.value == "cod" else None,
     )
 
 
@@ -86,9 +99,11 @@ def change_order_status(order_id: int):
             abort(400)
         return _render_order(orders_service.get_order(order_id), form, status=422)
     try:
+        assign = request.form.get("assign_to", "")
         order = orders_service.change_status(
             order_id, form.to_status.data, actor(), note=form.note.data or "",
-            expected_from=form.expected_from.data or None)
+            expected_from=form.expected_from.data or None,
+            assign_to=int(assign) if assign.isdigit() and len(assign) < 10 else None)
     except InvalidTransition as error:
         # Someone else moved the order first: show it as it is now, with the right buttons.
         return _render_order(orders_service.get_order(order_id), status=error.status_code,
@@ -103,4 +118,53 @@ def change_order_status(order_id: int):
         return _render_order(orders_service.get_order(order_id), message=message,
                              with_messages=True)
     flash(message, "success")
+    return redirect(url_for("admin.show_order", order_id=order_id), 303)
+
+
+@bp.post("/orders/<id:order_id>/deliver")
+def deliver_order(order_id: int):
+    """Delivered, at the counter or by the owner: with the customer's handover code, or
+    (the owner only) without it, with a reason that goes into the history."""
+    form = request.form
+    override = (form.get("override_reason") or "").strip() if form.get("override") else ""
+    if form.get("override") and not override:
+        return _render_order(orders_service.get_order(order_id), status=422, deliver_errors={
+            "override_reason": _("Please say why the order is delivered without the code.")})
+    try:
+        order = delivery_service.deliver(
+            order_id, actor=actor(), code=form.get("code", "")[:10],
+            method=form.get("method") or None, upi_reference=form.get("upi_reference", "")[:20],
+            override_reason=override[:300])
+    except InvalidTransition as error:
+        return _render_order(orders_service.get_order(order_id), status=error.status_code,
+                             error=error.message, with_messages=True)
+    except DomainError as error:
+        return _render_order(orders_service.get_order(order_id), status=error.status_code,
+                             deliver_errors={error.field or "code": error.message})
+    message = DONE[order.status].format(order.number)
+    if is_htmx():
+        return _render_order(orders_service.get_order(order_id), message=message,
+                             with_messages=True)
+    flash(message, "success")
+    return redirect(url_for("admin.show_order", order_id=order_id), 303)
+
+
+@bp.post("/orders/<id:order_id>/returned")
+def decide_returned_order(order_id: int):
+    """The owner's decision for a returned order's sweets: back to stock, or wastage."""
+    try:
+        delivery_service.decide_return(order_id, decision=request.form.get("decision", ""),
+                                       actor=actor())
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Recorded in the stock ledger."), "success")
+    return redirect(url_for("admin.show_order", order_id=order_id), 303)
+
+
+@bp.post("/orders/<id:order_id>/confirm-cod")
+def confirm_cod_order(order_id: int):
+    """The counter called the customer, who confirmed their first cash order."""
+    if cod_risk.confirm(order_id, actor(), "call"):
+        flash(_("Confirmed: the order can go to the kitchen."), "success")
     return redirect(url_for("admin.show_order", order_id=order_id), 303)

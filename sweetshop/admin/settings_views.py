@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, url_for
 from ..phones import display_phone
 from ..services import shop as shop_service
 from ..services.errors import DomainError
-from . import bp
+from . import actor, bp
 from .forms import SettingsForm
 
 
@@ -30,9 +30,9 @@ def update_settings():
             name=form.name.data, phone=form.phone.data, is_open=form.is_open.data == "open",
             delivery_fee_paise=form.delivery_fee_paise.data,
             free_delivery_above_paise=form.free_delivery_above_paise.data,
-            min_order_paise=form.min_order_paise.data, cod_max_paise=form.cod_max_paise.data,
+            min_order_paise=form.min_order_paise.data,
             serviceable_pincodes=form.serviceable_pincodes.data or "",
-            owner_phones=form.owner_phones.data or "",
+            owner_phones=form.owner_phones.data or "", actor=actor(),
         )
     except DomainError as error:
         target = getattr(form, error.field, None) if error.field else None

@@ -1,5 +1,5 @@
 """Typed SQLAlchemy models, one module per aggregate."""
-from .admin import AdminSession, AdminUser, LoginAttempt
+from .admin import ROLES, AdminSession, AdminUser, AuditEvent, LoginAttempt, StaffSetupLink
 from .base import utcnow
 from .boxes import (
     BoxDivision,
@@ -12,11 +12,20 @@ from .boxes import (
     OrderItemPart,
 )
 from .cart import Cart, CartLine
+from .cash import CashEntry, CodBlock
 from .catalog import Category, Product, StockMovement, Unit, Variant
 from .invoices import DocumentCounter, Invoice, InvoiceLine
 from .lookup import LookupAttempt, LookupCode, LookupSession
 from .notifications import KnownPhone, Notification, WhatsAppWindow
-from .orders import Order, OrderItem, OrderStatus, OrderStatusChange, PaymentMethod, PaymentStatus
+from .orders import (
+    Order,
+    OrderItem,
+    OrderStatus,
+    OrderStatusChange,
+    PaymentMethod,
+    PaymentStatus,
+    paid_how,
+)
 from .payments import Payment, PaymentAttempt, Refund, WebhookEvent
 from .shop import ShopSettings
 from .slots import CapacityBooking, PreorderItem, PreorderWindow, SlotBooking
@@ -31,4 +40,6 @@ __all__ = [
     "OrderItemPart",
     "DocumentCounter", "Invoice", "InvoiceLine",
     "SlotBooking", "PreorderWindow", "PreorderItem", "CapacityBooking",
+    "Payment", "PaymentAttempt", "Refund", "WebhookEvent", "ROLES", "AuditEvent",
+    "StaffSetupLink", "CashEntry", "CodBlock", "paid_how",
 ]

@@ -41,6 +41,9 @@ class OrderStatus(str, enum.Enum):
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    # Refused at the door or not reachable: back at the shop, the owner decides restock or
+    # wastage (Order.returned_stock).
+    RETURNED = "returned"
 
     @property
     def label(self) -> str:
@@ -69,6 +72,15 @@ class PaymentMethod(str, enum.Enum):
         return {"cod": "Cash on delivery", "online": "Paid online"}[self.value]
 
 
+def paid_how(order) -> str:
+    """How an order was paid, in words, once it is: cash or UPI at the door, or online."""
+    if order.collected_method == "upi":
+        return "Paid by UPI at the door"
+    if order.collected_method == "cash" or order.cash_received_at:
+        return "Paid in cash"
+    return "Paid online"
+
+
 class Order(db.Model):
     __tablename__ = "order"
     __table_args__ = (
@@ -79,7 +91,17 @@ class Order(db.Model):
               postgresql_where="status = 'awaiting_payment'"),
         CheckConstraint("subtotal_paise >= 0 AND delivery_fee_paise >= 0 AND total_paise >= 0",
                         name="amounts_not_negative"),
-        CheckConstraint("total_paise = subtotal_paise + delivery_fee_paise", name="total_adds_up"),
+        # payment_adjustment_paise: + the COD fee, - the prepaid discount (both settings).
+        CheckConstraint("total_paise = subtotal_paise + delivery_fee_paise "
+                        "+ payment_adjustment_paise", name="total_adds_up"),
+        CheckConstraint("handover_attempts >= 0", name="handover_attempts_not_negative"),
+        CheckConstraint("collected_paise IS NULL OR collected_paise >= 0",
+                        name="collected_not_negative"),
+        CheckConstraint("collected_method IS NULL OR collected_method IN ('cash', 'upi')",
+                        name="known_collected_method"),
+        Index("ix_order_assigned_out", "assigned_to_id",
+              postgresql_where="status = 'out_for_delivery'"),
+        Index("ix_order_collected_by_at", "collected_by_id", "cash_received_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     # Customer-facing number; an identity column so it never repeats, even across rollbacks.
@@ -150,7 +172,33 @@ class Order(db.Model):
         if self.advance_paise and self.payment_status is PaymentStatus.PAID:
             return self.total_paise - self.advance_paise
         return 0
+    # + COD fee / - prepaid discount, fixed at checkout (in total_paise).
+    payment_adjustment_paise: Mapped[int] = mapped_column(BigInteger, default=0,
+                                                          server_default="0")
+    # --- delivery (services/delivery.py) ---
+    # The 4 digits the customer gives the delivery person; tries counted, locked at 5.
+    handover_code: Mapped[str | None] = mapped_column(String(4))
+    handover_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    assigned_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("admin_user.id", ondelete="SET NULL"))
+    out_for_delivery_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Money taken at the door: cash, or UPI to the shop's VPA (reference's last digits).
+    collected_paise: Mapped[int | None] = mapped_column(BigInteger)
+    collected_method: Mapped[str | None] = mapped_column(String(10))
+    collected_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("admin_user.id", ondelete="SET NULL"))
+    upi_reference: Mapped[str] = mapped_column(String(12), default="", server_default="")
+    # Refused at the door / not reachable: why, and the owner's decision for the sweets.
+    return_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    returned_stock: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    # --- COD risk (services/cod_risk.py): a first cash order waits for the customer's yes.
+    # '' (not needed), 'pending', 'confirmed'.
+    cod_confirmation: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    cod_confirmed_by: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
+    assigned_to = relationship("AdminUser", foreign_keys=[assigned_to_id])
+    collected_by = relationship("AdminUser", foreign_keys=[collected_by_id])
     items: Mapped[list[OrderItem]] = relationship(back_populates="order", order_by="OrderItem.id")
     history: Mapped[list[OrderStatusChange]] = relationship(
         back_populates="order", order_by="OrderStatusChange.id"

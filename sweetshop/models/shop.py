@@ -68,6 +68,15 @@ class ShopSettings(db.Model):
     booking_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     slot_max_orders: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 0: none
     slot_max_grams: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # --- COD risk (admin COD settings page; services/cod_risk.py) ---
+    cod_confirm_first: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default="false")
+    cod_autocancel_hours: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cod_max_refusals: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    cod_fee_paise: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    prepaid_discount_paise: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The shop's UPI id, for the QR code the delivery person shows at the door.
+    upi_vpa: Mapped[str] = mapped_column(String(60), default="", server_default="")
 
     @property
     def owner_phone_list(self) -> list[str]:

@@ -7,7 +7,7 @@ shows the address and phone masked. While the order is not final, its status blo
 this same URL (htmx asks for the block only) and stops once the order is delivered,
 cancelled or expired.
 """
-from flask import Blueprint, abort, make_response, request, session
+from flask import Blueprint, abort, flash, make_response, redirect, request, session, url_for
 
 from ..formatting import mask_address
 from ..htmx import render_page_or_block, wants_fragment
@@ -29,7 +29,23 @@ def thank_on_next_visit(token: str) -> None:
 
 def status_version(order) -> str:
     """Changes whenever what the status block shows changes."""
-    return f"{order.status.value}.{order.payment_status.value}.{len(order.history)}"
+    version = f"{order.status.value}.{order.payment_status.value}.{len(order.history)}"
+    return f"{version}.{order.cod_confirmation}" if order.cod_confirmation else version
+
+
+@bp.post("/<token>/confirm")
+def confirm_cod(token: str):
+    """The customer's yes to their first cash order (the button on this page, from the SMS
+    link). Confirming twice is harmless."""
+    from ..i18n import gettext as _
+    from ..services import cod_risk
+
+    order = get_order_by_token(token)
+    if order is None:
+        abort(404)
+    if cod_risk.confirm(order.id, "customer", "link"):
+        flash(_("Thank you! Your order is confirmed."), "success")
+    return redirect(url_for("orders.show_order", token=token), 303)
 
 
 @bp.get("/<token>")

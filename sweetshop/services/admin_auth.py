@@ -61,6 +61,19 @@ def normalise_email(email: str | None) -> str:
     return (email or "").strip().lower()[:254]
 
 
+def _sign_in_name(identifier: str | None) -> tuple[str, object]:
+    """What a person typed to sign in (an email, or a mobile number in any usual format)
+    -> (the normalised name attempts are counted under, the matching condition)."""
+    from ..phones import normalise_phone
+
+    text = normalise_email(identifier)
+    if "@" not in text:
+        phone = normalise_phone(text)
+        if phone:
+            return phone, AdminUser.phone == phone
+    return text, AdminUser.email == text
+
+
 def create_or_reset_admin(email: str, password: str) -> tuple[AdminUser, bool]:
     """Create an owner account, or reset its password (ending its sessions). Commits."""
     email = normalise_email(email)
@@ -72,10 +85,11 @@ def create_or_reset_admin(email: str, password: str) -> tuple[AdminUser, bool]:
     user = db.session.scalar(select(AdminUser).where(AdminUser.email == email))
     created = user is None
     if created:
-        user = AdminUser(email=email, password_hash="")
+        user = AdminUser(email=email, password_hash="", role="owner")
         db.session.add(user)
     user.password_hash = generate_password_hash(password)
     user.active = True
+    user.role = "owner"  # the command line makes owners (the staff page makes the others)
     db.session.flush()
     if not created:
         _end_sessions_of(user.id)
@@ -134,9 +148,9 @@ def sign_in(email: str, password: str, address: str, user_agent: str = "",
     browser's known-device token, if any. Refuses (SignInRefused) and slows down as the
     module docstring says. The message never says whether the email exists.
     """
-    email = normalise_email(email)
+    email, matches = _sign_in_name(email)
     address = (address or "unknown")[:64]
-    user = db.session.scalar(select(AdminUser).where(AdminUser.email == email))
+    user = db.session.scalar(select(AdminUser).where(matches))
     device = _known_devices(device_token).get(str(user.id)) if user else None
     by_account, by_network, by_device = _recent_failures(email, address, device)
     if device:
@@ -149,12 +163,15 @@ def sign_in(email: str, password: str, address: str, user_agent: str = "",
         raise SignInRefused(REFUSED)
     if failures >= SLOW_AFTER:
         sleep(min(0.25 * 2 ** (failures - SLOW_AFTER), 3.0))
-    valid = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
+    # Staff who have not used their set-up link yet have no password: nothing matches.
+    has_password = bool(user and user.password_hash)
+    valid = check_password_hash(user.password_hash if has_password else _dummy_hash(),
+                                password or "") and has_password
     ok = bool(user and user.active and valid)
     db.session.add(LoginAttempt(email=email, address=address, device=device, succeeded=ok))
     if not ok:
         db.session.commit()
-        raise BadCredentials("That email and password do not match an account.")
+        raise BadCredentials("That email or phone and password do not match an account.")
     session = AdminSession(id=secrets.token_urlsafe(32), user_id=user.id,
                            user_agent=(user_agent or "")[:200])
     db.session.add(session)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import images
 from ..extensions import db
+from ..formatting import format_rupees
 from ..images import CleanImage
 from ..integrations import cloudinary as photos
 from ..models import Category, Product, Unit, Variant
@@ -285,7 +286,7 @@ def _check_pack_name_free(product: Product, name: str, exclude_id: int | None = 
         raise DomainError("This sweet already has a pack with that name.", field="name")
 
 
-def add_pack(product_id: int, pack: PackDetails) -> Variant:
+def add_pack(product_id: int, pack: PackDetails, actor=None) -> Variant:
     """Add a pack at the end; the first active pack of a product becomes its default. Commits."""
     product, _ = _locked_product_and_pack(product_id)
     pack = PackDetails(" ".join(pack.name.split()), pack.quantity, pack.price_paise)
@@ -295,17 +296,27 @@ def add_pack(product_id: int, pack: PackDetails) -> Variant:
                       position=max((v.position for v in product.variants), default=-1) + 1,
                       active=True, is_default=not any(v.is_default for v in product.variants))
     product.variants.append(variant)
+    if actor is not None:
+        from . import audit
+        audit.record(actor, "price", f"{product.name}: new pack {pack.name} at "
+                     f"{format_rupees(pack.price_paise)}", product_id=product.id)
     db.session.commit()
     return variant
 
 
-def update_pack(product_id: int, variant_id: int, pack: PackDetails) -> Variant:
+def update_pack(product_id: int, variant_id: int, pack: PackDetails, actor=None) -> Variant:
     """Rename or re-price a pack. Orders already placed keep their own copy. Commits."""
     product, variant = _locked_product_and_pack(product_id, variant_id)
     pack = PackDetails(" ".join(pack.name.split()), pack.quantity, pack.price_paise)
     _check_pack(pack, product.unit)
     _check_pack_name_free(product, pack.name, variant.id)
+    old_price = variant.price_paise
     variant.name, variant.quantity, variant.price_paise = pack.name, pack.quantity, pack.price_paise
+    if actor is not None:
+        from . import audit
+        audit.record(actor, "price", f"{product.name}, {pack.name}: "
+                     f"{format_rupees(old_price)} → {format_rupees(pack.price_paise)}",
+                     product_id=product.id)
     db.session.commit()
     return variant
 

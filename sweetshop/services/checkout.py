@@ -25,8 +25,9 @@ from ..models import (
     Product,
 )
 from . import boxes as box_service
-from . import slots
+from . import cod_risk, slots
 from .cart import CartView, is_usable_token, price_lines
+from .delivery import new_handover_code
 from .errors import (
     CartNeedsAttention,
     DomainError,
@@ -241,8 +242,13 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
     delivery_fee = 0 if pickup else view.delivery_fee_paise  # pickup travels free
     total = view.subtotal_paise + delivery_fee
     window = chosen.demand.window
-    advance = slots.advance_for(window, total)
     _check_rules(settings, details, total, pickup=pickup, window=window)
+    # COD fee or prepaid discount (issue 14) is part of the total, and so of any advance.
+    adjustment = cod_risk.payment_adjustment(settings, details.payment_method, total)
+    total += adjustment
+    advance = slots.advance_for(window, total)
+    pending_yes = (details.payment_method is PaymentMethod.COD
+                   and cod_risk.needs_confirmation(details.phone, settings))
     # An online order holds its stock while it waits for payment; it is "placed" (and the
     # messages go out) only once paid. services/payments/ takes it from here.
     online = details.payment_method is PaymentMethod.ONLINE
@@ -264,10 +270,13 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
         notify_whatsapp=details.notify_whatsapp,
         subtotal_paise=view.subtotal_paise,
         delivery_fee_paise=delivery_fee,
+        payment_adjustment_paise=adjustment,
         total_paise=total,
         advance_paise=advance if online else 0,
         fulfilment=chosen.kind,
         due_at=chosen.due_at,
+        handover_code=new_handover_code(),
+        cod_confirmation="pending" if pending_yes else "",
         hold_cart_id=cart.id if online else None,
         hold_network=details.client_network if online else "",
         buyer_gstin=details.buyer_gstin, buyer_business_name=details.buyer_business_name,
@@ -349,6 +358,10 @@ def _check_rules(settings, details: CustomerDetails, total_paise: int, *, pickup
         if refusal:
             db.session.rollback()
             raise InvalidInput(refusal, field="payment_method")
+    if details.payment_method is PaymentMethod.COD and cod_risk.refuses_cash(details.phone,
+                                                                             settings):
+        db.session.rollback()
+        raise InvalidInput(cod_risk.REFUSED, field="payment_method")
 
 
 def get_order_by_token(token: str) -> Order | None:

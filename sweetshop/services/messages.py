@@ -153,6 +153,12 @@ def _owner_new_order(order, total: str, cod_due: bool) -> str:
     ) if part)
 
 
+def _handover(order) -> str:
+    code = getattr(order, "handover_code", None)
+    return (f" Your handover code is {code}: give it to the delivery person when you have "
+            "your sweets.") if code else ""
+
+
 def compose(kind: str, shop_name: str, order=None, *, shop_phone: str = "",
             shop_address: str = "", **extra) -> tuple[str, dict]:
     """The SMS / free-text body and the WhatsApp template variables for a message kind."""
@@ -181,8 +187,11 @@ def compose(kind: str, shop_name: str, order=None, *, shop_phone: str = "",
         body = {
             "order_placed": (
                 f"{shop_name}: thank you! Order #{n} is placed.{when} Total {total}"
-                f"{', cash on delivery' if cod_due else ''}. Track it: {link} "
-                f"Invoice: {invoice}"),
+                f"{', cash on delivery' if cod_due else ''}. "
+                + (f"Please confirm it here: {link} (or reply YES on WhatsApp)."
+                   if getattr(order, "cod_confirmation", "") == "pending"
+                   else f"Track it: {link}")
+                + f" Invoice: {invoice}"),
             "order_accepted": (f"{shop_name}: order #{n} is accepted and being packed.{when} "
                                f"Track: {link}"),
             "order_ready": (
@@ -196,7 +205,8 @@ def compose(kind: str, shop_name: str, order=None, *, shop_phone: str = "",
                 f" Track: {link}"),
             "order_out_for_delivery": (
                 f"{shop_name}: order #{n} is out for delivery."
-                f"{f' Please keep {total} ready.' if cod_due else ''} Track: {link}"),
+                f"{f' Please keep {total} ready.' if cod_due else ''}"
+                f"{_handover(order)} Track: {link}"),
             "order_delivered": f"{shop_name}: order #{n} is delivered. Enjoy your sweets!",
             "order_expired": (
                 f"{shop_name}: order #{n} was cancelled because the payment did not complete. "
@@ -214,6 +224,8 @@ def compose(kind: str, shop_name: str, order=None, *, shop_phone: str = "",
     variables = {"1": shop_name, "2": str(n), "3": total, "4": link}
     if kind == "order_cancelled":
         variables["5"] = extra.get("reason") or ""
+    if kind == "order_out_for_delivery":
+        variables["5"] = getattr(order, "handover_code", None) or ""
     if kind == "lookup_code":
         variables = {"1": str(extra.get("code"))}
     if kind == "credit_note":

@@ -19,13 +19,11 @@ from ..models import (
     Order,
     OrderStatus,
     OrderStatusChange,
-    PaymentMethod,
-    PaymentStatus,
     Product,
     utcnow,
 )
 from ..phones import normalise_phone
-from . import slots
+from . import audit, slots
 from .errors import InvalidInput, InvalidTransition, NotFound
 from .invoices import issue_credit_note
 from .notifications import queue_status_message
@@ -39,8 +37,11 @@ TRANSITIONS: dict[OrderStatus, tuple[OrderStatus, ...]] = {
     S.PLACED: (S.ACCEPTED, S.CANCELLED),
     S.ACCEPTED: (S.READY, S.OUT_FOR_DELIVERY, S.CANCELLED),
     S.READY: (S.OUT_FOR_DELIVERY, S.DELIVERED, S.CANCELLED),
-    S.OUT_FOR_DELIVERY: (S.DELIVERED, S.CANCELLED),
+    S.OUT_FOR_DELIVERY: (S.DELIVERED, S.RETURNED, S.CANCELLED),
 }
+# Reached only through services/delivery.py: delivered needs the customer's handover code
+# (or the owner's recorded override); returned needs the delivery person's reason.
+DELIVERY_ONLY = (S.DELIVERED, S.RETURNED)
 
 # The button for each move, in the order they are offered (the accessible names matter).
 ACTIONS: dict[OrderStatus, str] = {
@@ -49,6 +50,7 @@ ACTIONS: dict[OrderStatus, str] = {
     S.OUT_FOR_DELIVERY: "Out for delivery",
     S.DELIVERED: "Delivered",
     S.CANCELLED: "Cancel order",
+    S.RETURNED: "Could not deliver",
 }
 
 MAX_NOTE = 500
@@ -82,7 +84,7 @@ def get_order(order_id: int) -> Order:
 
 
 def change_status(order_id: int, to_status, actor: str, note: str = "",
-                  expected_from=None) -> Order:
+                  expected_from=None, assign_to: int | None = None) -> Order:
     """Move an order to `to_status`, if that is allowed from the status it has now.
 
     Guarantees: locks the order row (FOR UPDATE) before reading its status, so two owners
@@ -91,9 +93,11 @@ def change_status(order_id: int, to_status, actor: str, note: str = "",
     has moved on since, nothing is changed and InvalidTransition says what it is now.
     Writes one OrderStatusChange row (who, note). Cancelling returns every item's stock
     through the ledger (products locked in id order; items whose product was deleted are
-    skipped) and needs a reason in `note`. Delivering an unpaid cash-on-delivery order
-    records the cash as received (payment status paid, when, by `actor`) in the same
-    transaction. Commits; on any refusal writes nothing.
+    skipped) and needs a reason in `note`. Out for delivery assigns the order to the delivery
+    person `assign_to` (an active member of staff with the delivery role, or None) and makes
+    sure it has a handover code. Delivered and returned are refused here: they go through
+    services/delivery.py (the handover code). A first cash order still waiting for the
+    customer's confirmation cannot be accepted. Commits; on any refusal writes nothing.
     Raises NotFound, InvalidInput or InvalidTransition.
     """
     to_status = parse_status(to_status)
@@ -120,38 +124,54 @@ def change_status(order_id: int, to_status, actor: str, note: str = "",
         raise InvalidTransition(
             f"An order that is {current.label.lower()} cannot be marked "
             f"{to_status.label.lower()}.")
+    if to_status in DELIVERY_ONLY:
+        db.session.rollback()
+        raise InvalidInput("Please enter the customer's handover code to mark it delivered.",
+                           field="code")
+    if to_status is S.ACCEPTED and order.cod_confirmation == "pending":
+        db.session.rollback()
+        raise InvalidTransition("This first cash order is not confirmed by the customer yet. "
+                                "Call them and confirm it first.")
+    if to_status is S.OUT_FOR_DELIVERY:
+        _assign(order, assign_to)
+    apply_transition(order, to_status, actor, note)
+    db.session.commit()
+    return order
 
+
+def apply_transition(order: Order, to_status: OrderStatus, actor, note: str = "") -> None:
+    """Record a checked move on a locked order: status, history row, audit row, stock back
+    for a cancellation, the customer's message. Does not commit."""
+    current = order.status
     order.status = to_status
     db.session.add(OrderStatusChange(order=order, from_status=current, to_status=to_status,
                                      actor=actor, note=note))
+    audit.record(actor, "status", f"Order #{order.number}: {current.label.lower()} → "
+                 f"{to_status.label.lower()}{f' ({note})' if note else ''}", order_id=order.id)
     if to_status is S.CANCELLED:
         _return_stock(order, actor)
         slots.release(order)  # after the stock locks, as checkout books
-    if to_status is S.DELIVERED:
-        _record_cash_received(order, actor)
     # The customer's message is written in this transaction (outbox): it commits with the
     # status and is enqueued after the commit. A paid order's refund is the owner's
     # decision, offered on the order page after cancelling.
     queue_status_message(order, to_status.value, note)
     if to_status is S.CANCELLED:  # the invoice stands; a credit note cancels it out
         issue_credit_note(order, reason=note, for_cancellation=True)
-    db.session.commit()
-    return order
 
 
-def _record_cash_received(order: Order, actor: str) -> None:
-    """Handing over a cash-on-delivery order is being paid for it: the driver or the owner
-    who marks it delivered took the cash."""
-    if (order.payment_method is PaymentMethod.COD
-            and order.payment_status in (PaymentStatus.UNPAID, PaymentStatus.FAILED)):
-        order.payment_status = PaymentStatus.PAID
-        order.cash_received_at = utcnow()
-        order.cash_received_by = actor[:120]
-    elif (order.advance_paise and order.advance_paise < order.total_paise
-          and order.payment_status is PaymentStatus.PAID and order.cash_received_at is None):
-        # A pre-order's balance after its advance is collected in cash on the day.
-        order.cash_received_at = utcnow()
-        order.cash_received_by = actor[:120]
+def _assign(order: Order, assign_to: int | None) -> None:
+    from ..models import AdminUser
+    from .delivery import new_handover_code
+
+    if assign_to:
+        person = db.session.get(AdminUser, assign_to) if 0 < assign_to < 2**31 else None
+        if person is None or not person.active or person.role != "delivery":
+            db.session.rollback()
+            raise InvalidInput("Please choose one of the delivery staff.", field="assign_to")
+    order.assigned_to_id = assign_to or None
+    order.out_for_delivery_at = utcnow()
+    if not order.handover_code:
+        order.handover_code = new_handover_code()
 
 
 def _return_stock(order: Order, actor: str) -> None:

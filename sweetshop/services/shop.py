@@ -56,8 +56,9 @@ def parse_pincodes(text: str | None) -> list[str]:
 
 
 def update_settings(*, name: str, phone: str | None, is_open: bool, delivery_fee_paise: int,
-                    free_delivery_above_paise: int, min_order_paise: int, cod_max_paise: int,
-                    serviceable_pincodes: str, owner_phones: str | None = None) -> ShopSettings:
+                    free_delivery_above_paise: int, min_order_paise: int,
+                    serviceable_pincodes: str, cod_max_paise: int | None = None,
+                    actor=None, owner_phones: str | None = None) -> ShopSettings:
     """Save the owner's settings; checkout applies them from the next request. Commits.
 
     Checks every value (name given, phone an Indian mobile in any usual format, amounts in
@@ -78,7 +79,9 @@ def update_settings(*, name: str, phone: str | None, is_open: bool, delivery_fee
                                field="phone")
     amounts = {"delivery_fee_paise": delivery_fee_paise,
                "free_delivery_above_paise": free_delivery_above_paise,
-               "min_order_paise": min_order_paise, "cod_max_paise": cod_max_paise}
+               "min_order_paise": min_order_paise}
+    if cod_max_paise is not None:  # set on the COD screen (services/cod_risk.py) now
+        amounts["cod_max_paise"] = cod_max_paise
     for key, value in amounts.items():
         if not isinstance(value, int) or isinstance(value, bool):
             raise InvalidInput(f"{AMOUNT_FIELDS[key]} must be an amount in rupees.", field=key)
@@ -97,6 +100,12 @@ def update_settings(*, name: str, phone: str | None, is_open: bool, delivery_fee
     settings.serviceable_pincodes = ", ".join(pincodes)
     if owners is not None:
         settings.owner_phones = ", ".join(owners)
+    if actor is not None:
+        from . import audit
+        changed = [key for key, value in db.inspect(settings).attrs.items()
+                   if value.history.has_changes()]
+        audit.record(actor, "settings", "Shop settings: " + (", ".join(
+            f"{key}={getattr(settings, key)}" for key in changed) or "saved, nothing changed"))
     db.session.commit()
     return settings
 

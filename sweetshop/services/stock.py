@@ -60,6 +60,11 @@ def adjust_stock(product_id: int, *, change: int | None = None, new_total: int |
         raise InvalidInput(f"Stock is already {format_quantity(product.stock, product.unit)}; "
                            "nothing changed.", field="amount")
     movement = record_movement(product, change, reason, actor=actor, note=note)
+    from . import audit
+    audit.record(actor, "stock", f"{product.name}: {'+' if change > 0 else ''}"
+                 f"{format_quantity(change, product.unit) if change > 0 else '-' + format_quantity(-change, product.unit)}"
+                 f" ({reason}{': ' + note if note else ''}), now "
+                 f"{format_quantity(product.stock, product.unit)}", product_id=product.id)
     db.session.commit()
     return movement
 

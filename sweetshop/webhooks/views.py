@@ -51,7 +51,12 @@ def twilio_whatsapp():
         text = order_lookup_replies.unknown_number_reply()
     else:
         notifications.note_whatsapp_inbound(phone)
-        text = order_lookup_replies.latest_order_reply(phone)
+        confirmed = None
+        if webhook_bodies.form_text("Body", 20).strip().strip(".!").upper() in ("YES", "HAAN"):
+            from ..services import cod_risk
+            confirmed = cod_risk.confirm_latest_by_phone(phone)
+        text = (f"Thank you! Order #{confirmed.number} is confirmed; we start preparing it."
+                if confirmed else order_lookup_replies.latest_order_reply(phone))
     return Response(twilio_adapter.twiml_message(text), mimetype="application/xml")
 
 

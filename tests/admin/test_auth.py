@@ -27,25 +27,34 @@ def _sample(converter):
     return "x"
 
 
-def admin_requests(app):
-    """(method, url) for every method of every /admin rule but the sign-in page."""
+STAFF_PREFIXES = ("/admin", "/delivery")
+
+
+def staff_requests(app):
+    """(endpoint, method, url) for every method of every staff rule (/admin, /delivery) but
+    the public ones (sign-in, set-up link). tests/staff/test_roles.py walks these per role."""
     from flask import url_for
 
     found = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
-            if not rule.rule.startswith("/admin") or rule.endpoint in PUBLIC_ENDPOINTS:
+            if not rule.rule.startswith(STAFF_PREFIXES) or rule.endpoint in PUBLIC_ENDPOINTS:
                 continue
             values = {name: _sample(rule._converters.get(name)) for name in rule.arguments}
             url = url_for(rule.endpoint, **values)
-            found += [(method, url) for method in sorted(rule.methods)]
+            found += [(rule.endpoint, method, url) for method in sorted(rule.methods)]
     return found
+
+
+def admin_requests(app):
+    """(method, url) for every method of every staff rule but the public ones."""
+    return [(method, url) for _, method, url in staff_requests(app)]
 
 
 def test_the_walk_covers_the_admin_pages(app):
     walked = {url for _, url in admin_requests(app)}
     assert {"/admin/", "/admin/orders", "/admin/orders/1", "/admin/settings",
-            "/admin/orders/waiting", "/admin/logout"} <= walked
+            "/admin/orders/waiting", "/admin/logout", "/delivery", "/admin/staff"} <= walked
 
 
 @pytest.fixture
@@ -125,7 +134,7 @@ def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(app, owner):
     wrong = sign_in(app.test_client(), OWNER_EMAIL, "not the password")
     unknown = sign_in(app.test_client(), "nobody@mithaas.example", OWNER_PASSWORD)
     assert wrong.status_code == unknown.status_code == 401
-    message = "That email and password do not match an account."
+    message = "That email or phone and password do not match an account."
     assert message in wrong.get_data(as_text=True)
     assert message in unknown.get_data(as_text=True)
 

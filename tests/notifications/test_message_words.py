@@ -142,8 +142,10 @@ def test_every_customer_message_reads_right(app, kaju):
     assert words("order_accepted") == (
         f"{shop} order #1001 is accepted and being packed. Track: {link}")
     assert words("order_ready") == f"{shop} order #1001 is packed and ready. Track: {link}"
+    code = order.handover_code
     assert words("order_out_for_delivery") == (
-        f"{shop} order #1001 is out for delivery. Please keep ₹580 ready. Track: {link}")
+        f"{shop} order #1001 is out for delivery. Please keep ₹580 ready. Your handover code "
+        f"is {code}: give it to the delivery person when you have your sweets. Track: {link}")
     assert words("order_delivered") == f"{shop} order #1001 is delivered. Enjoy your sweets!"
     assert words("order_cancelled", reason="Shop closed today") == (
         f"{shop} order #1001 is cancelled. Reason: Shop closed today. "

@@ -140,8 +140,10 @@ def test_an_online_payment_landing_after_cash_was_received_asks_the_owner_to_ref
     from sweetshop.services.orders import change_status
     order, payment, product = place_online_order()
     payments.switch_to_cod(order.public_token)
-    for status in (OrderStatus.ACCEPTED, OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED):
+    from tests.factories import deliver_order
+    for status in (OrderStatus.ACCEPTED, OrderStatus.OUT_FOR_DELIVERY):
         change_status(order.id, status, "owner@example.in")
+    deliver_order(order.id, "owner@example.in")
     captured = fake_razorpay.add_payment(payment.razorpay_order_id, order.total_paise)
     assert payments.mark_paid(payment.razorpay_order_id, captured, source="webhook") == "switched"
     db.session.expire_all()

@@ -428,9 +428,12 @@ def test_money_columns_are_bigint():
     rows = db.session.execute(sa_text(
         "SELECT table_name, column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = 'public' AND column_name LIKE '%paise' "
-        "AND table_name IN ('order', 'order_item', 'payment', 'payment_attempt', 'refund')"
+        "AND table_name IN ('order', 'order_item', 'payment', 'payment_attempt', 'refund', "
+        "'cash_entry')"
     )).all()
-    assert len(rows) == 10  # with order.advance_paise (issue 11)
+    # + order.advance_paise (issue 11), the order's COD fee / prepaid discount and cash
+    # collected, and cash handed over (issue 14)
+    assert len(rows) == 13
     assert {data_type for _, _, data_type in rows} == {"bigint"}, rows
 
 

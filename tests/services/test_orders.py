@@ -20,7 +20,7 @@ from sweetshop.models import (
 )
 from sweetshop.services.errors import InvalidInput, InvalidTransition, NotFound
 from sweetshop.services.orders import change_status, list_orders
-from tests.factories import make_order, make_product
+from tests.factories import deliver_order, make_order, make_product
 
 S = OrderStatus
 OWNER = "owner@mithaas.example"
@@ -50,7 +50,10 @@ def order(kaju):
 
 def move(order_id: int, *statuses: OrderStatus, note: str = "") -> None:
     for status in statuses:
-        change_status(order_id, status, OWNER, note=note)
+        if status is S.DELIVERED:  # with the customer's handover code (services/delivery)
+            deliver_order(order_id, OWNER)
+        else:
+            change_status(order_id, status, OWNER, note=note)
 
 
 # --- allowed moves --------------------------------------------------------------------------
@@ -63,9 +66,13 @@ def move(order_id: int, *statuses: OrderStatus, note: str = "") -> None:
 def test_each_allowed_move_applies_and_is_recorded_with_who_and_note(order, path):
     previous = S.PLACED
     for status in path:
-        result = change_status(order.id, status, OWNER, note=f"to {status.value}")
+        if status is S.DELIVERED:  # delivered takes the handover code (services/delivery)
+            result = deliver_order(order.id, OWNER)
+            assert history_of(order.id)[-1][:3] == (previous, status, OWNER)
+        else:
+            result = change_status(order.id, status, OWNER, note=f"to {status.value}")
+            assert history_of(order.id)[-1] == (previous, status, OWNER, f"to {status.value}")
         assert result.status is status
-        assert history_of(order.id)[-1] == (previous, status, OWNER, f"to {status.value}")
         previous = status
     assert fresh(Order, order.id).status is path[-1]
     assert len(history_of(order.id)) == len(path) + 1  # plus "placed" at checkout

@@ -86,6 +86,10 @@ def _create_refund(order_id, amount_paise, actor, key, reason) -> Refund:
     reason = " ".join((reason or "").split())[:200]
     row = _queue_refund(payment, payment.razorpay_payment_id, amount_paise, key,
                         reason or "Refund by the shop", actor=actor)
+    from .. import audit
+    audit.record(actor, "refund", f"Order #{order.number}: refund of "
+                 f"{format_rupees(amount_paise)} asked ({reason or 'no reason given'})",
+                 order_id=order.id)
     db.session.commit()
     return row
 
