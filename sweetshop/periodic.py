@@ -15,10 +15,11 @@ log = logging.getLogger(__name__)
 
 def tasks():
     """(name, function) pairs; later features add their sweeps here."""
-    from .services import notifications, order_lookup, otp, payments
+    from .services import alerts, notifications, order_lookup, otp, payments
 
     # Expired codes first, so the sweep does not re-enqueue a code that is past its use.
     return [("expired_codes", notifications.expire_secrets),
+            ("alert_steps", alerts.tick),
             ("notifications", notifications.sweep), ("lookup_codes", otp.prune),
             ("lookup_sessions", order_lookup.prune_lookup_sessions),
             *payments.payment_tasks()]

@@ -25,7 +25,7 @@ ADMIN_NAV = [
     ("admin.dashboard", "Dashboard", ("dashboard",)),
     ("admin.list_orders", "Orders", ("order", "refund", "message")),
     ("admin.list_products", "Products", ("product", "pack", "stock", "categor")),
-    ("admin.edit_settings", "Settings", ("settings",)),
+    ("admin.edit_settings", "Settings", ("settings", "alerts")),
 ]
 
 
@@ -52,6 +52,7 @@ CSP = "; ".join([
 
 def register_web(app: Flask) -> None:
     from .admin import bp as admin_bp
+    from .alerts import bp as alerts_bp
     from .cart.views import bp as cart_bp
     from .checkout.views import bp as checkout_bp
     from .lookup.views import bp as lookup_bp
@@ -61,7 +62,7 @@ def register_web(app: Flask) -> None:
     from .webhooks.views import bp as webhooks_bp
 
     for bp in (storefront_bp, cart_bp, checkout_bp, orders_bp, payments_bp, lookup_bp, admin_bp,
-               webhooks_bp):
+               alerts_bp, webhooks_bp):
         app.register_blueprint(bp)
 
     # `_()`, `ngettext()` and `{% trans %}` in every template, through the one gettext seam
@@ -101,8 +102,10 @@ def register_web(app: Flask) -> None:
 
         # Entries whose pages are not registered (yet) are left out rather than breaking the menu.
         admin_nav = [(e, label) for e, label, _ in ADMIN_NAV if e in app.view_functions]
+        from .services.alerts import timeline as alert_timeline
+
         return {"cart_count": header_cart_count, "shop": shop, "admin_nav": admin_nav,
-                "admin_section": admin_section}
+                "admin_section": admin_section, "alert_timeline": alert_timeline}
 
     @app.before_request
     def refuse_nul_characters():

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 from .admin import AdminSession, AdminUser, LoginAttempt
+from .alerts import OrderAlert, PushSubscription
 from .base import utcnow
 from .cart import Cart, CartLine
 from .catalog import Category, Product, StockMovement, Unit, Variant
@@ -14,5 +15,5 @@ __all__ = [
     "Order", "OrderItem", "OrderStatusChange", "OrderStatus", "PaymentStatus", "PaymentMethod",
     "ShopSettings", "AdminUser", "AdminSession", "LoginAttempt",
     "Notification", "WhatsAppWindow", "KnownPhone", "LookupCode", "LookupAttempt", "LookupSession",
-    "Payment", "PaymentAttempt", "Refund", "WebhookEvent",
+    "Payment", "PaymentAttempt", "Refund", "WebhookEvent", "PushSubscription", "OrderAlert",
 ]

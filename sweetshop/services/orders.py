@@ -25,6 +25,8 @@ from ..models import (
     utcnow,
 )
 from ..phones import normalise_phone
+from ..queueing import enqueue
+from .alerts import stop_ladder
 from .errors import InvalidInput, InvalidTransition, NotFound
 from .notifications import queue_status_message
 from .stock import record_movement
@@ -122,6 +124,8 @@ def change_status(order_id: int, to_status, actor: str, note: str = "",
     order.status = to_status
     db.session.add(OrderStatusChange(order=order, from_status=current, to_status=to_status,
                                      actor=actor, note=note))
+    # Accepted or cancelled, by any channel: the new order's alerts stop in this transaction.
+    ringing = stop_ladder(order, actor, to_status) if current is S.PLACED else []
     if to_status is S.CANCELLED:
         _return_stock(order, actor)
     if to_status is S.DELIVERED:
@@ -131,6 +135,8 @@ def change_status(order_id: int, to_status, actor: str, note: str = "",
     # decision, offered on the order page after cancelling.
     queue_status_message(order, to_status.value, note)
     db.session.commit()
+    if ringing:  # calls placed just before: ended by a job, not while the owner waits
+        enqueue("sweetshop.jobs.hang_up_calls", ringing, queue="notifications")
     return order
 
 
