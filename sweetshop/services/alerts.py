@@ -265,6 +265,18 @@ def stop_reason(row: Notification) -> str | None:
     return f"Not sent: the order was {order.status.label.lower()} first."
 
 
+def order_moved_on(notification_id: int) -> bool:
+    """Whether the order of this outbox row is no longer waiting to be accepted. Locks
+    the order FOR SHARE in the current transaction (the caller commits)."""
+    order_id = db.session.scalar(select(Notification.order_id).where(
+        Notification.id == notification_id))
+    if order_id is None:
+        return False
+    status = db.session.scalar(select(Order.status).where(Order.id == order_id)
+                               .with_for_update(read=True))
+    return status is not S.PLACED
+
+
 # --- the phone call ------------------------------------------------------------------------
 
 def _spoken_amount(paise: int, language: str) -> str:

@@ -223,7 +223,7 @@ def deliver(notification_id: int) -> str:
             _schedule_retry(row, exc, now)  # lookup_since stays: the next try looks again
             return "retry"
         if found is not None:
-            _record_sent(row.id, found.sid, found.status)
+            channel.record(row.id, found)
             return "recovered"
         row.lookup_since = None  # the provider does not have it: sending is safe
 
@@ -263,7 +263,7 @@ def deliver(notification_id: int) -> str:
         log.warning("%s %s failed for good: %s %s", row.channel.capitalize(), row_id,
                     exc.code, exc)
         return "failed"
-    _record_sent(row_id, sent.sid, sent.status)
+    channel.record(row_id, sent)
     return "sent"
 
 
@@ -289,6 +289,9 @@ class MessageChannel:
     def failed_for_good(self, row: Notification, exc: Exception) -> None:
         pass
 
+    def record(self, row_id: int, sent) -> None:
+        _record_sent(row_id, sent.sid, sent.status)
+
 
 class CallChannel(MessageChannel):
     """A voice call through the Twilio adapter; Twilio fetches its words when it is
@@ -306,6 +309,19 @@ class CallChannel(MessageChannel):
         return lambda: get_messenger().call(
             to=to, twiml_url=f"{base}/webhooks/twilio/voice?n={row_id}",
             status_callback=callback, reference=str(row_id))
+
+    def record(self, row_id: int, sent) -> None:
+        """Record the call's SID under a share lock on its order: an accept that committed
+        while Twilio was placing the call is seen here (and the call ended at once); one
+        that comes later finds the SID and ends it (alerts.stop_ladder). Either way a call
+        does not ring on for an order someone has taken."""
+        from .alerts import order_moved_on
+
+        moved_on = order_moved_on(row_id)
+        _record_sent(row_id, sent.sid, sent.status)
+        if moved_on:
+            from .alerts import hang_up_calls
+            hang_up_calls([sent.sid])
 
 
 class PushChannel(MessageChannel):

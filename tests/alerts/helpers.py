@@ -23,8 +23,21 @@ def owner_with_device(push_service, email=OWNER_EMAIL):
     return user, info
 
 
-def place_order(phones="+919811112222, +919833334444") -> Order:
-    return place_cod_order(owner_phones=phones)
+def place_order(phones="+919811112222, +919833334444", sweet: str | None = None) -> Order:
+    """A COD order through the real services (commits), the alert phones set first."""
+    if sweet is None:
+        return place_cod_order(owner_phones=phones)
+    from sweetshop.services import cart, checkout
+    from sweetshop.services.shop import get_settings
+    from tests.factories import make_product
+
+    product = make_product(sweet)
+    get_settings().owner_phones = phones
+    db.session.commit()
+    token, _ = cart.add_to_cart(None, product.variants[1].id, 1)
+    details = checkout.CustomerDetails(name="Asha Rao", phone="+919876543210",
+                                       address="12 MG Road, Bengaluru", pincode="560038")
+    return checkout.place_order(token, details, checkout.new_idempotency_key())
 
 
 def rows(kind=None, channel=None) -> list[Notification]:
