@@ -71,3 +71,15 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     return Clock(monkeypatch)
+
+
+@pytest.fixture
+def owner_client(app, in_db):
+    """A test client signed in as the owner (tests/admin's fixture, for this folder)."""
+    from sweetshop.services.admin_auth import create_or_reset_admin
+    from tests.admin.helpers import OWNER_EMAIL, OWNER_PASSWORD, sign_in
+
+    in_db(lambda: create_or_reset_admin(OWNER_EMAIL, OWNER_PASSWORD))
+    client = app.test_client()
+    assert sign_in(client).status_code == 303
+    return client
