@@ -508,8 +508,12 @@ def timeline(order: Order) -> list[dict]:
         what = {"owner_new_order": "New-order message", PUSH_KIND: "Push",
                 REMINDER_KIND: "Reminder", CALL_KIND: "Phone call"}[row.kind]
         words = STATUS_WORDS.get(row.channel, {})
+        outcome = words.get(row.status, row.status)
+        if row.kind == CALL_KIND and any(change.actor == f"phone keypad ({who})"
+                                         for change in order.history):
+            outcome = "answered, pressed 1: accepted"
         entries.append({"at": row.created_at, "what": what, "to": who,
-                        "status": row.status, "outcome": words.get(row.status, row.status),
+                        "status": row.status, "outcome": outcome,
                         "note": row.error_message if row.status in ("skipped", "failed")
                         else ""})
     ladder = order.alert
