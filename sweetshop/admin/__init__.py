@@ -6,7 +6,10 @@ from ..htmx import is_htmx
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 SESSION_KEY = "admin_sid"
-PUBLIC_ENDPOINTS = {"admin.login", "admin.do_login"}
+# The admin's app files (sweetshop/alerts/) load before sign-in: the manifest is fetched
+# without credentials, the service worker and its offline page hold nothing private.
+PUBLIC_ENDPOINTS = {"admin.login", "admin.do_login", "alerts.manifest", "alerts.service_worker",
+                    "alerts.offline"}
 
 
 @bp.before_request
