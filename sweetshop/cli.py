@@ -99,6 +99,17 @@ def register_cli(app: Flask) -> None:
         if not report.matches:
             raise click.ClickException("The restored database differs from the backup's counts")
         click.echo("Restored: every table's row count and the orders' checksum match the backup.")
+    @app.cli.command("vapid-keys")
+    def vapid_keys_command():
+        """Print a new Web Push (VAPID) key pair, as the two settings to set."""
+        from .integrations.webpush import generate_vapid_keys
+
+        public, private = generate_vapid_keys()
+        click.echo(f"VAPID_PUBLIC_KEY={public}")
+        click.echo(f"VAPID_PRIVATE_KEY={private}")
+        click.echo("# Set both in the environment (and VAPID_SUBJECT=mailto:you@example.in). "
+                   "Keep the private key secret; changing the pair stops every device's alerts "
+                   "until it taps \"Alert this device\" again.")
 
     @app.cli.command("clean-photos")
     def clean_photos_command():

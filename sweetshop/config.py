@@ -26,6 +26,11 @@
 | TWILIO_WA_TEMPLATES | JSON: message kind -> approved Content SID (HX...), for WhatsApp outside the 24-hour window | {} |
 | TWILIO_API_BASE     | send Twilio API calls to another host (tests' local fake)      | Twilio's |
 | TWILIO_TIMEOUT      | seconds to wait for Twilio (a send that times out is looked up at Twilio before any resend) | 10 |
+| TWILIO_VOICE_FROM   | the number owner alert calls come from (a Twilio voice number)   | TWILIO_SMS_FROM |
+| VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY | Web Push keys (`flask --app wsgi vapid-keys` makes a pair); unset: no "Alert this device", pushes go to the log | unset |
+| VAPID_SUBJECT       | who sends the pushes, for push services to contact (mailto: or https:) | mailto:owner@example.invalid |
+| PUSH_TIMEOUT        | seconds to wait for a push service                              | 10 |
+| ALERT_CALL_GAP_MINUTES | minutes between the escalation's calls to each alert phone in turn | 2 |
 | NOTIFY_MAX_ATTEMPTS | tries for a message before it is marked failed                 | 6 |
 | NOTIFY_CLAIM_TIMEOUT | seconds after which a send that never finished is checked and retried | 120 |
 | NOTIFY_UNKNOWN_NUMBER_DAILY_CAP | a number that has not verified a code or had an order delivered hears about at most this many orders in 24 hours (more are recorded as not sent); 0: no cap | 3 |
@@ -112,6 +117,12 @@ class Config:
         self.TWILIO_WA_TEMPLATES = json.loads(env.get("TWILIO_WA_TEMPLATES") or "{}")
         self.TWILIO_API_BASE = env.get("TWILIO_API_BASE")
         self.TWILIO_TIMEOUT = float(env.get("TWILIO_TIMEOUT", "10"))
+        self.TWILIO_VOICE_FROM = env.get("TWILIO_VOICE_FROM") or None
+        self.VAPID_PUBLIC_KEY = env.get("VAPID_PUBLIC_KEY") or None
+        self.VAPID_PRIVATE_KEY = env.get("VAPID_PRIVATE_KEY") or None
+        self.VAPID_SUBJECT = env.get("VAPID_SUBJECT") or "mailto:owner@example.invalid"
+        self.PUSH_TIMEOUT = float(env.get("PUSH_TIMEOUT", "10"))
+        self.ALERT_CALL_GAP_MINUTES = int(env.get("ALERT_CALL_GAP_MINUTES", "2"))
         self.NOTIFY_MAX_ATTEMPTS = int(env.get("NOTIFY_MAX_ATTEMPTS", "6"))
         self.NOTIFY_CLAIM_TIMEOUT = int(env.get("NOTIFY_CLAIM_TIMEOUT", "120"))
         self.NOTIFY_UNKNOWN_NUMBER_DAILY_CAP = int(env.get("NOTIFY_UNKNOWN_NUMBER_DAILY_CAP", "3"))

@@ -44,3 +44,9 @@ def send_refund(refund_id: int) -> str:
     from .services.payments import send_refund as send
 
     return _run(send, refund_id)
+
+
+def hang_up_calls(sids: list[str]) -> None:
+    from .services.alerts import hang_up_calls as hang_up
+
+    return _run(hang_up, sids)

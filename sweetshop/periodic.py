@@ -15,10 +15,20 @@ log = logging.getLogger(__name__)
 
 def tasks():
     """(name, function) pairs; later features add their sweeps here."""
-    from .services import backups, cod_risk, notifications, order_lookup, otp, payments, reminders
+    from .services import (
+        alerts,
+        backups,
+        cod_risk,
+        notifications,
+        order_lookup,
+        otp,
+        payments,
+        reminders,
+    )
 
     # Expired codes first, so the sweep does not re-enqueue a code that is past its use.
     return [("expired_codes", notifications.expire_secrets),
+            ("alert_steps", alerts.tick),
             ("notifications", notifications.sweep), ("lookup_codes", otp.prune),
             ("lookup_sessions", order_lookup.prune_lookup_sessions),
             *payments.payment_tasks(),

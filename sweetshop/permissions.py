@@ -40,6 +40,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # or the tax settings
     "invoices.show_invoice": _COUNTER,
     "invoices.invoice_pdf": _COUNTER,
+    # Counter: alerts for new orders on their own phone (issue 17); the escalation settings
+    # (alerts.update_alerts) stay the owner's
+    "alerts.edit_alerts": _COUNTER,
+    "alerts.add_device": _COUNTER,
+    "alerts.stop_device": _COUNTER,
+    "alerts.accept_from_push": _COUNTER,
     # The delivery person's own view
     "delivery.list_deliveries": _DELIVERY,
     "delivery.show_delivery": _DELIVERY,

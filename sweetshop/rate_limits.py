@@ -52,6 +52,11 @@ POST_LIMITS = {
     "webhooks.razorpay_webhook": "600 per minute",
     "webhooks.twilio_status": "600 per minute",
     "webhooks.twilio_whatsapp": "120 per minute",
+    "webhooks.twilio_call_status": "600 per minute",
+    "webhooks.twilio_voice": "120 per minute",
+    "webhooks.twilio_voice_keys": "120 per minute",
+    "alerts.accept_from_push": "60 per minute",
+    "alerts.add_device": "30 per minute",
 }
 # endpoint -> limit per cart (the cart cookie; no cart: the client network), on top of the
 # per-network one: one shopper's double taps and retries, whoever shares their address.

@@ -30,7 +30,7 @@ ADMIN_NAV = [
     ("kitchen.production_sheet", "Kitchen", ("production", "slips")),
     ("kitchen.list_windows", "Pre-orders", ("window",)),
     ("kitchen.edit_hours", "Hours", ("hours",)),
-    ("admin.edit_settings", "Settings", ("edit_settings", "update_settings")),
+    ("admin.edit_settings", "Settings", ("edit_settings", "update_settings", "alerts")),
     ("admin.edit_cod_settings", "Cash on delivery", ("cod_settings", "cod_block")),
     ("admin.cash_report", "Cash", ("cash_",)),
     ("admin.list_staff", "Staff", ("staff",)),
@@ -62,6 +62,7 @@ CSP = "; ".join([
 
 def register_web(app: Flask) -> None:
     from .admin import bp as admin_bp
+    from .alerts import bp as alerts_bp
     from .boxes.admin_views import bp as boxes_admin_bp
     from .boxes.views import bp as boxes_bp
     from .cart.views import bp as cart_bp
@@ -78,7 +79,7 @@ def register_web(app: Flask) -> None:
 
     for bp in (storefront_bp, cart_bp, checkout_bp, orders_bp, payments_bp, lookup_bp, admin_bp,
                webhooks_bp, boxes_bp, boxes_admin_bp, invoices_bp, invoice_links_bp, kitchen_bp,
-               delivery_bp):
+               delivery_bp, alerts_bp):
         app.register_blueprint(bp)
 
     # `_()`, `ngettext()` and `{% trans %}` in every template, through the one gettext seam
@@ -124,8 +125,9 @@ def register_web(app: Flask) -> None:
         role = getattr(getattr(g, "admin", None), "role", None)
         admin_nav = [(e, label) for e, label, _ in ADMIN_NAV
                      if e in app.view_functions and allowed(role, e)]
+        from .services.alerts import timeline as alert_timeline
         return {"cart_count": header_cart_count, "shop": shop, "admin_nav": admin_nav,
-                "admin_section": admin_section}
+                "admin_section": admin_section, "alert_timeline": alert_timeline}
 
     @app.before_request
     def refuse_nul_characters():

@@ -8,9 +8,12 @@ from ..i18n import gettext as _
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 SESSION_KEY = "admin_sid"
-# Reached without signing in: the sign-in page and the one-time set-up link.
+# Reached without signing in: the sign-in page, the one-time set-up link, and the admin's
+# app files (sweetshop/alerts/): the manifest is fetched without credentials, the service
+# worker and its offline page hold nothing private.
 PUBLIC_ENDPOINTS = {"admin.login", "admin.do_login", "admin.setup_password",
-                    "admin.do_setup_password"}
+                    "admin.do_setup_password", "alerts.manifest", "alerts.service_worker",
+                    "alerts.offline"}
 
 
 class Actor(str):

@@ -14,7 +14,8 @@ def resend_message(notification_id: int):
     order_id = copy.order_id
     if is_htmx() and order_id:
         messages = db.session.query(Notification).filter_by(order_id=order_id) \
-            .order_by(Notification.id).all()
+            .filter(Notification.channel.notin_(("push", "call"))) \
+            .order_by(Notification.id).all()  # pushes and calls: the Alerts timeline
         return render_template("admin/orders/_messages.html", messages=messages,
                                order_id=order_id, resent=copy.id)
     flash("The message is on its way again.", "success")

@@ -1,4 +1,5 @@
-"""Twilio adapter: SMS and WhatsApp through the official SDK, or the console when unconfigured.
+"""Twilio adapter: SMS, WhatsApp and voice calls through the official SDK, or the console
+when unconfigured.
 
 Nothing else imports the twilio SDK. Errors come out as our own exceptions, split into
 temporary (retry later) and permanent (record and stop), so the outbox job can decide.
@@ -68,13 +69,34 @@ class ConsoleMessenger:
                   variables: dict | None = None, skip_sids=frozenset()) -> Sent | None:
         return None
 
+    def call(self, *, to: str, twiml_url: str, status_callback: str | None = None,
+             reference: str = "") -> Sent:
+        log.info("[CALL to %s] %s", to, twiml_url)
+        return Sent(sid=f"console-call-{reference}", status="queued")
+
+    def find_call(self, *, to: str, since: datetime, skip_sids=frozenset()) -> Sent | None:
+        return None
+
+    def hang_up(self, sid: str) -> None:
+        log.info("[HANG UP %s]", sid)
+
+
+# A call's states, as Twilio names them, in the outbox's words (models/notifications
+# STATUS_RANK): ringing or queued is "sent", picked up is "delivered" (answered), no answer
+# is "undelivered".
+CALL_STATUSES = {
+    "queued": "sent", "initiated": "sent", "ringing": "sent", "in-progress": "delivered",
+    "completed": "delivered", "busy": "undelivered", "no-answer": "undelivered",
+    "canceled": "undelivered", "failed": "failed",
+}
+
 
 class TwilioMessenger:
     name = "twilio"
 
     def __init__(self, account_sid: str, auth_token: str, *, sms_from: str | None,
                  messaging_service_sid: str | None, whatsapp_from: str | None,
-                 api_base: str | None, timeout: float):
+                 api_base: str | None, timeout: float, voice_from: str | None = None):
         from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
@@ -85,6 +107,7 @@ class TwilioMessenger:
         self.sms_from = sms_from
         self.messaging_service_sid = messaging_service_sid
         self.whatsapp_from = whatsapp_from
+        self.voice_from = voice_from or sms_from
 
     def _sender(self, channel: str) -> dict:
         if channel == "whatsapp":
@@ -148,6 +171,53 @@ class TwilioMessenger:
             if matches(message):
                 return Sent(sid=message.sid, status=message.status or "sent")
         return None
+
+    def call(self, *, to: str, twiml_url: str, status_callback: str | None = None,
+             reference: str = "") -> Sent:
+        """Ring `to`; when answered, Twilio fetches its words from `twiml_url` (so they say
+        what the order is by then). Errors as for `send`: a timeout is OutcomeUnknown."""
+        if not self.voice_from:
+            raise PermanentFailure("TWILIO_VOICE_FROM (or TWILIO_SMS_FROM) is not set",
+                                   code="config")
+        params = {"to": to, "from_": self.voice_from, "url": twiml_url, "timeout": 30}
+        if status_callback:
+            params.update(status_callback=status_callback, status_callback_method="POST",
+                          status_callback_event=["initiated", "ringing", "answered",
+                                                 "completed"])
+        created = self._call(lambda: self.client.calls.create(**params), sending=True)
+        return Sent(sid=created.sid, status=CALL_STATUSES.get(created.status or "", "sent"))
+
+    def find_call(self, *, to: str, since: datetime, skip_sids=frozenset()) -> Sent | None:
+        """Our call to `to` created since `since`, if Twilio has one: how a call whose
+        outcome is unknown is found instead of made again. Only the shop calls the alert
+        phones from its number, so any such call not accounted for by another outbox row
+        (`skip_sids`) is this row's. Twilio lists calls newest first; reading stops at the
+        first one older than `since` (queued calls have no start time, so the list is not
+        filtered by it)."""
+        def search():
+            for found in self.client.calls.stream(to=to, page_size=self.LOOKUP_PAGE_SIZE):
+                created = found.date_created
+                if created is not None and created < since:
+                    return None
+                if found.sid not in skip_sids:
+                    return Sent(sid=found.sid,
+                                status=CALL_STATUSES.get(found.status or "", "sent"))
+            return None
+
+        return self._call(search)
+
+    def hang_up(self, sid: str) -> None:
+        """End a call that is no longer needed (the order was accepted meanwhile): a
+        ringing call is cancelled, an answered one completed. Harmless if it already ended."""
+        from twilio.base.exceptions import TwilioRestException
+
+        def end():
+            try:
+                return self.client.calls(sid).update(status="canceled")
+            except TwilioRestException:  # answered already: only "completed" ends it
+                return self.client.calls(sid).update(status="completed")
+
+        self._call(end)
 
     @staticmethod
     def _call(fn, *, sending: bool = False, paging: bool = False):
@@ -223,6 +293,7 @@ def get_messenger(app=None):
             messaging_service_sid=cfg.get("TWILIO_MESSAGING_SERVICE_SID"),
             whatsapp_from=cfg.get("TWILIO_WHATSAPP_FROM"),
             api_base=cfg.get("TWILIO_API_BASE"), timeout=cfg.get("TWILIO_TIMEOUT", 10),
+            voice_from=cfg.get("TWILIO_VOICE_FROM"),
         )
     else:
         messenger = ConsoleMessenger()
@@ -238,6 +309,35 @@ def validate_request(url: str, params, signature: str, app=None) -> bool:
     if not token or not signature:
         return False
     return RequestValidator(token).validate(url, params, signature)
+
+
+def twiml_gather(text: str, *, language: str, action: str, repeat: str | None = None,
+                 goodbye: str = "") -> str:
+    """TwiML that speaks `text` and waits for one key (sent to `action`); without a key,
+    says `goodbye` and hangs up."""
+    from twilio.twiml.voice_response import VoiceResponse
+
+    response = VoiceResponse()
+    gather = response.gather(num_digits=1, action=action, method="POST", timeout=6)
+    gather.say(text, language=language)
+    if goodbye:
+        response.say(goodbye, language=language)
+    response.hangup()
+    return str(response)
+
+
+def twiml_say(text: str, *, language: str, redirect: str | None = None) -> str:
+    """TwiML that speaks `text`, then goes to `redirect` or hangs up."""
+    from twilio.twiml.voice_response import VoiceResponse
+
+    response = VoiceResponse()
+    if text:
+        response.say(text, language=language)
+    if redirect:
+        response.redirect(redirect, method="POST")
+    else:
+        response.hangup()
+    return str(response)
 
 
 def twiml_message(text: str) -> str:

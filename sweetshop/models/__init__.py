@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 from .admin import ROLES, AdminSession, AdminUser, AuditEvent, LoginAttempt, StaffSetupLink
+from .alerts import OrderAlert, PushSubscription
 from .base import utcnow
 from .boxes import (
     BoxDivision,
@@ -35,11 +36,10 @@ __all__ = [
     "Order", "OrderItem", "OrderStatusChange", "OrderStatus", "PaymentStatus", "PaymentMethod",
     "ShopSettings", "AdminUser", "AdminSession", "LoginAttempt",
     "Notification", "WhatsAppWindow", "KnownPhone", "LookupCode", "LookupAttempt", "LookupSession",
-    "Payment", "PaymentAttempt", "Refund", "WebhookEvent",
+    "Payment", "PaymentAttempt", "Refund", "WebhookEvent", "ROLES", "AuditEvent",
+    "StaffSetupLink", "CashEntry", "CodBlock", "paid_how", "PushSubscription", "OrderAlert",
     "BoxType", "BoxDivision", "BoxPricing", "BoxMix", "BoxMixPart", "CartBox", "CartBoxPart",
     "OrderItemPart",
     "DocumentCounter", "Invoice", "InvoiceLine",
     "SlotBooking", "PreorderWindow", "PreorderItem", "CapacityBooking",
-    "Payment", "PaymentAttempt", "Refund", "WebhookEvent", "ROLES", "AuditEvent",
-    "StaffSetupLink", "CashEntry", "CodBlock", "paid_how",
 ]

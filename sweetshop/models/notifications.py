@@ -24,12 +24,19 @@ class Notification(db.Model):
               postgresql_where="status IN ('queued', 'sending')"),
         # The daily cap on messages to numbers not yet known counts by number and time.
         Index("ix_notification_to_created_at", "to", "created_at"),
+        # An escalation step writes its rows once: never two reminders or calls to one
+        # phone (or device) for one order.
+        Index("uq_notification_alert_step", "order_id", "kind", "to", unique=True,
+              postgresql_where="kind IN ('owner_reminder', 'owner_call')"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))          # order_placed, owner_new_order, ...
-    channel: Mapped[str] = mapped_column(String(10))       # sms | whatsapp
-    to: Mapped[str] = mapped_column(String(20))            # E.164
+    channel: Mapped[str] = mapped_column(String(10))       # sms | whatsapp | push | call
+    to: Mapped[str] = mapped_column(String(20))            # E.164 (push: "push:<device id>")
+    # A push's device; emptied when the device is removed (the row stays, for the timeline).
+    push_subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("push_subscription.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)                 # the text (SMS, or WhatsApp free text)
     variables: Mapped[dict] = mapped_column(JSON, default=dict)  # WhatsApp template variables
     status: Mapped[str] = mapped_column(String(20), default="queued")
@@ -48,6 +55,7 @@ class Notification(db.Model):
                                                  onupdate=utcnow)
 
     order = relationship("Order", backref=backref("notifications", order_by="Notification.id"))
+    push_subscription = relationship("PushSubscription")
 
     @property
     def kind_label(self) -> str:

@@ -1,7 +1,9 @@
 """The shop's own settings: one row, edited by the owner."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text
+from datetime import time
+
+from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text, Time
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -77,6 +79,16 @@ class ShopSettings(db.Model):
     prepaid_discount_paise: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The shop's UPI id, for the QR code the delivery person shows at the door.
     upi_vpa: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    # Escalation of a new order nobody accepts (services/alerts.py). 0 minutes: step off.
+    alert_reminder_minutes: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    alert_call_minutes: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
+    alert_language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
+    # Reminders and calls also while the shop is closed (pre-orders at night).
+    alert_at_night: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # Accept new orders at once between these times (Asia/Kolkata); the alerts only inform.
+    auto_accept: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    auto_accept_from: Mapped[time | None] = mapped_column(Time)
+    auto_accept_until: Mapped[time | None] = mapped_column(Time)
 
     @property
     def owner_phone_list(self) -> list[str]:

@@ -185,6 +185,9 @@ def compose(kind: str, shop_name: str, order=None, *, shop_phone: str = "",
         body = _owner_new_order(order, total, cod_due)
     else:
         body = {
+            "owner_reminder": (
+                f"Reminder: order #{n} ({total}) is waiting to be accepted. "
+                f"{admin_order_link(order) if order is not None else ''}"),
             "order_placed": (
                 f"{shop_name}: thank you! Order #{n} is placed.{when} Total {total}"
                 f"{', cash on delivery' if cod_due else ''}. "

@@ -41,7 +41,7 @@ SECRET_KINDS = {"lookup_code"}  # messages whose text must not outlive their sen
 SECRET_LIFETIME = timedelta(minutes=10)  # how long a one-time code works (otp.CODE_TTL)
 # Not capped for numbers that are not yet known: lookup codes have their own, stricter
 # limits (services/otp.py) and are how a number becomes known; owner alerts go to the owner.
-UNCAPPED_KINDS = {"lookup_code", "owner_new_order"}
+UNCAPPED_KINDS = {"lookup_code", "owner_new_order", "owner_reminder", "owner_call", "owner_push"}
 CAP_WINDOW = timedelta(hours=24)
 SWEEP_GRACE = timedelta(seconds=30)  # give the after-commit enqueue a head start
 LOOKUP_MARGIN = timedelta(minutes=1)  # clocks differ: search Twilio from a little earlier
@@ -127,10 +127,23 @@ def queue_order_message(order: Order, kind: str, **extra) -> Notification:
 
 
 def queue_order_placed(order: Order) -> None:
-    """The customer's confirmation and one message to each owner phone."""
+    """The customer's confirmation, one message to each owner phone, a push to each alerted
+    device and the escalation until someone accepts (services/alerts.py)."""
+    from .alerts import queue_owner_alerts
+
     queue_order_message(order, "order_placed")
     for phone in get_settings().owner_phone_list:
         queue_message("owner_new_order", phone, order=order)
+    queue_owner_alerts(order)
+
+
+def add_to_outbox(notification: Notification) -> Notification:
+    """Add a ready-made outbox row (a push, a call, a copy) to the current transaction;
+    it is enqueued after the commit, as every row queue_message writes."""
+    db.session.add(notification)
+    db.session.flush()
+    db.session.info.setdefault("outbox", []).append(notification.id)
+    return notification
 
 
 def queue_status_message(order: Order, to_status: str, note: str = "") -> None:
@@ -168,12 +181,15 @@ def deliver(notification_id: int) -> str:
     """Send one outbox row at most once. Idempotent: safe to run any number of times.
 
     Locks the row (SKIP LOCKED: another worker on it means nothing to do), claims it with
-    status 'sending' in its own commit, calls Twilio, then records the SID. When an earlier
+    status 'sending' in its own commit, calls out (Twilio for messages and calls, the push
+    service for pushes: `CHANNELS`), then records the provider's id. When an earlier
     attempt's outcome is unknown (row found in 'sending' after the claim timeout: a worker
-    killed mid-send; or `lookup_since` set by a timeout), a SID already recorded by a status
-    callback (its URL carries the row id) counts as sent, else Twilio is searched
-    exhaustively before anything is sent again; if Twilio cannot be asked, the row waits.
-    Returns what happened, for logs and tests.
+    killed mid-send; or `lookup_since` set by a timeout), an id already recorded by a status
+    callback (its URL carries the row id) counts as sent, else the provider is searched
+    before anything is sent again; if it cannot be asked, the row waits. An escalation
+    step (services/alerts.py) checks, under a lock on its order taken in the claim's
+    transaction, that the order still waits to be accepted: once it is accepted or
+    cancelled, nothing more is claimed. Returns what happened, for logs and tests.
     """
     cfg = current_app.config
     now = utcnow()
@@ -195,36 +211,37 @@ def deliver(notification_id: int) -> str:
         db.session.rollback()
         return "in-flight"
 
-    messenger = get_messenger()
-    if row.status == "sending":  # cut off mid-send: Twilio may or may not have it
+    channel = CHANNELS.get(row.channel, MESSAGES)
+    if row.status == "sending":  # cut off mid-send: the provider may or may not have it
         row.lookup_since = row.lookup_since or row.claimed_at or row.created_at
     if row.lookup_since is not None:
-        if row.provider_sid:  # a status callback for this row came in: Twilio has it
+        if row.provider_sid:  # a status callback for this row came in: the provider has it
             _record_sent(row.id, row.provider_sid, row.status)
             return "recovered"
         try:
-            found = messenger.find_sent(to=row.to, channel=row.channel, body=row.body,
-                                        variables=dict(row.variables or {}),
-                                        since=row.lookup_since - LOOKUP_MARGIN,
-                                        skip_sids=_sids_of_other_rows(row))
+            found = channel.find(row)
         except (TemporaryFailure, PermanentFailure) as exc:
             _schedule_retry(row, exc, now)  # lookup_since stays: the next try looks again
             return "retry"
         if found is not None:
-            _record_sent(row.id, found.sid, found.status)
+            channel.record(row.id, found)
             return "recovered"
-        row.lookup_since = None  # Twilio does not have it: sending is safe
+        row.lookup_since = None  # the provider does not have it: sending is safe
 
-    channel, content_sid = _route(row, now)
-    row.channel = channel
+    from .alerts import stop_reason  # the escalation's own rule; it imports this module
+
+    reason = stop_reason(row)
+    if reason:
+        row.status, row.error_message = "skipped", reason[:500]
+        db.session.commit()
+        return "stopped"
+    send = channel.prepare(row, now)
     row.status, row.claimed_at, row.attempts = "sending", now, row.attempts + 1
-    row_id, to, body, variables = row.id, row.to, row.body, dict(row.variables or {})
+    row_id = row.id
     db.session.commit()
 
     try:
-        sent = messenger.send(to=to, channel=channel, body=body, content_sid=content_sid,
-                              variables=variables, reference=str(row_id),
-                              status_callback=_status_callback_url(row_id))
+        sent = send()
     except OutcomeUnknown as exc:
         row = db.session.get(Notification, row_id, with_for_update=True)
         if row.status == "sending":  # else a status callback has already told us
@@ -232,8 +249,8 @@ def deliver(notification_id: int) -> str:
             _schedule_retry(row, exc, utcnow())
         else:
             db.session.commit()
-        log.warning("Message %s may or may not have reached Twilio (%s); it is looked up "
-                    "before any new send", row_id, exc)
+        log.warning("%s %s may or may not have reached the provider (%s); it is looked up "
+                    "before any new attempt", row.channel.capitalize(), row_id, exc)
         return "unknown"
     except TemporaryFailure as exc:
         row = db.session.get(Notification, row_id, with_for_update=True)
@@ -242,11 +259,100 @@ def deliver(notification_id: int) -> str:
     except PermanentFailure as exc:
         row = db.session.get(Notification, row_id, with_for_update=True)
         row.status, row.error_code, row.error_message = "failed", exc.code, str(exc)[:500]
+        channel.failed_for_good(row, exc)
         db.session.commit()
-        log.warning("Message %s failed for good: %s %s", row_id, exc.code, exc)
+        log.warning("%s %s failed for good: %s %s", row.channel.capitalize(), row_id,
+                    exc.code, exc)
         return "failed"
-    _record_sent(row_id, sent.sid, sent.status)
+    channel.record(row_id, sent)
     return "sent"
+
+
+class MessageChannel:
+    """SMS and WhatsApp through the Twilio adapter. Each channel gives `deliver` three
+    things: `find` (the provider's record of an attempt whose outcome is unknown),
+    `prepare` (last choices under the row's lock; returns the call-out, run after the
+    claim's commit with plain values only) and `failed_for_good`."""
+
+    def find(self, row: Notification):
+        return get_messenger().find_sent(
+            to=row.to, channel=row.channel, body=row.body, variables=dict(row.variables or {}),
+            since=row.lookup_since - LOOKUP_MARGIN, skip_sids=_sids_of_other_rows(row))
+
+    def prepare(self, row: Notification, now):
+        channel, content_sid = _route(row, now)
+        row.channel = channel
+        row_id, to, body, variables = row.id, row.to, row.body, dict(row.variables or {})
+        return lambda: get_messenger().send(
+            to=to, channel=channel, body=body, content_sid=content_sid, variables=variables,
+            reference=str(row_id), status_callback=_status_callback_url(row_id))
+
+    def failed_for_good(self, row: Notification, exc: Exception) -> None:
+        pass
+
+    def record(self, row_id: int, sent) -> None:
+        _record_sent(row_id, sent.sid, sent.status)
+
+
+class CallChannel(MessageChannel):
+    """A voice call through the Twilio adapter; Twilio fetches its words when it is
+    answered (webhooks: /webhooks/twilio/voice)."""
+
+    def find(self, row: Notification):
+        return get_messenger().find_call(to=row.to, since=row.lookup_since - LOOKUP_MARGIN,
+                                         skip_sids=_sids_of_other_rows(row))
+
+    def prepare(self, row: Notification, now):
+        base = current_app.config["PUBLIC_BASE_URL"]
+        row_id, to = row.id, row.to
+        callback = (None if get_messenger().name == "console"
+                    else f"{base}/webhooks/twilio/call-status?n={row_id}")
+        return lambda: get_messenger().call(
+            to=to, twiml_url=f"{base}/webhooks/twilio/voice?n={row_id}",
+            status_callback=callback, reference=str(row_id))
+
+    def record(self, row_id: int, sent) -> None:
+        """Record the call's SID under a share lock on its order: an accept that committed
+        while Twilio was placing the call is seen here (and the call ended at once); one
+        that comes later finds the SID and ends it (alerts.stop_ladder). Either way a call
+        does not ring on for an order someone has taken."""
+        from .alerts import order_moved_on
+
+        moved_on = order_moved_on(row_id)
+        _record_sent(row_id, sent.sid, sent.status)
+        if moved_on:
+            from .alerts import hang_up_calls
+            hang_up_calls([sent.sid])
+
+
+class PushChannel(MessageChannel):
+    """A Web Push to one device (integrations/webpush.py). A push cannot be looked up, and
+    need not be: sent again it replaces its earlier copy (same Topic, same tag)."""
+
+    def find(self, row: Notification):
+        return None
+
+    def prepare(self, row: Notification, now):
+        from ..integrations.webpush import Device, get_pusher
+
+        device = row.push_subscription
+        target = Device(device.endpoint, device.p256dh, device.auth)
+        device.last_pushed_at = now
+        payload, topic, row_id = dict(row.variables or {}), f"order-{row.order_id}", row.id
+        return lambda: get_pusher().push(target, payload, topic=topic, reference=str(row_id))
+
+    def failed_for_good(self, row: Notification, exc: Exception) -> None:
+        from ..integrations.webpush import Gone
+
+        if isinstance(exc, Gone) and row.push_subscription is not None:
+            log.info("Push device %s is gone (%s): removed", row.push_subscription_id, exc)
+            db.session.delete(row.push_subscription)
+            row.error_message = f"{exc}; the device was removed"[:500]
+
+
+MESSAGES = MessageChannel()
+CHANNELS = {"sms": MESSAGES, "whatsapp": MESSAGES, "call": CallChannel(),
+            "push": PushChannel()}
 
 
 def _sids_of_other_rows(row: Notification) -> set[str]:
@@ -293,7 +399,8 @@ def _schedule_retry(row: Notification, exc: Exception, now) -> None:
 
 
 def _record_sent(row_id: int, sid: str, status: str) -> None:
-    """Store Twilio's SID; the status only moves forward (a callback may have come first)."""
+    """Store the provider's id; the status only moves forward (a callback may have come
+    first)."""
     row = db.session.get(Notification, row_id, with_for_update=True)
     row.provider_sid = row.provider_sid or sid
     row.sent_at = row.sent_at or utcnow()
@@ -408,8 +515,10 @@ def resend(notification_id: int, actor: str) -> Notification:
     original = db.session.get(Notification, notification_id)
     if original is None:
         raise NotFound("That message does not exist.")
-    if original.kind in SECRET_KINDS or original.status in ("skipped", "expired"):
-        # Its words are not kept (a code) or were never meant to go (a capped message).
+    if (original.kind in SECRET_KINDS or original.status in ("skipped", "expired")
+            or original.channel in ("push", "call") or original.kind == "owner_reminder"):
+        # Its words are not kept (a code), were never meant to go (a capped message), or
+        # it is a step of a new order's alerts, which happens once.
         raise InvalidTransition("This message cannot be sent again.")
     copy = Notification(kind=original.kind, channel=original.channel, to=original.to,
                         body=original.body, variables=original.variables,
@@ -442,6 +551,6 @@ def failed_count(since=None) -> int:
     return db.session.scalar(stmt) or 0
 
 
-__all__ = ["queue_message", "queue_order_message", "queue_order_placed", "queue_status_message",
+__all__ = ["queue_message", "add_to_outbox", "queue_order_message", "queue_order_placed", "queue_status_message",
            "remember_known_phone", "deliver", "sweep", "expire_secrets", "record_status",
            "resend", "note_whatsapp_inbound", "failed_count"]

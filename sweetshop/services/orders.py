@@ -23,7 +23,9 @@ from ..models import (
     utcnow,
 )
 from ..phones import normalise_phone
+from ..queueing import enqueue
 from . import audit, slots
+from .alerts import stop_ladder
 from .errors import InvalidInput, InvalidTransition, NotFound
 from .invoices import issue_credit_note
 from .notifications import queue_status_message
@@ -134,18 +136,23 @@ def change_status(order_id: int, to_status, actor: str, note: str = "",
                                 "Call them and confirm it first.")
     if to_status is S.OUT_FOR_DELIVERY:
         _assign(order, assign_to)
-    apply_transition(order, to_status, actor, note)
+    ringing = apply_transition(order, to_status, actor, note)
     db.session.commit()
+    if ringing:  # calls placed just before: ended by a job, not while the owner waits
+        enqueue("sweetshop.jobs.hang_up_calls", ringing, queue="notifications")
     return order
 
 
-def apply_transition(order: Order, to_status: OrderStatus, actor, note: str = "") -> None:
+def apply_transition(order: Order, to_status: OrderStatus, actor, note: str = "") -> list:
     """Record a checked move on a locked order: status, history row, audit row, stock back
-    for a cancellation, the customer's message. Does not commit."""
+    for a cancellation, the customer's message; a new order's alerts stop (issue 17).
+    Does not commit. Returns the calls to hang up once the caller has committed."""
     current = order.status
     order.status = to_status
     db.session.add(OrderStatusChange(order=order, from_status=current, to_status=to_status,
                                      actor=actor, note=note))
+    # Accepted or cancelled, by any channel: the new order's alerts stop in this transaction.
+    ringing = stop_ladder(order, actor, to_status) if current is S.PLACED else []
     audit.record(actor, "status", f"Order #{order.number}: {current.label.lower()} → "
                  f"{to_status.label.lower()}{f' ({note})' if note else ''}", order_id=order.id)
     if to_status is S.CANCELLED:
@@ -157,6 +164,7 @@ def apply_transition(order: Order, to_status: OrderStatus, actor, note: str = ""
     queue_status_message(order, to_status.value, note)
     if to_status is S.CANCELLED:  # the invoice stands; a credit note cancels it out
         issue_credit_note(order, reason=note, for_cancellation=True)
+    return ringing
 
 
 def _assign(order: Order, assign_to: int | None) -> None:

@@ -7,7 +7,7 @@ from .. import webhook_bodies
 from ..extensions import csrf
 from ..integrations import twilio as twilio_adapter
 from ..phones import normalise_phone
-from ..services import notifications, order_lookup_replies
+from ..services import alerts, notifications, order_lookup_replies
 from ..url_converters import parse_id
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -39,6 +39,45 @@ def twilio_status():
     if sid:
         notifications.record_status(sid, status, error_code, notification_id)
     return "", 204
+
+
+@bp.post("/twilio/call-status")
+def twilio_call_status():
+    """An alert call's progress: ringing, answered, not answered (services/alerts.py)."""
+    _require_twilio_signature()
+    sid = webhook_bodies.form_text("CallSid", 64)
+    status = twilio_adapter.CALL_STATUSES.get(webhook_bodies.form_text("CallStatus", 20))
+    notification_id = parse_id(request.args.get("n", ""))
+    if sid and status:
+        notifications.record_status(sid, status, None, notification_id)
+    return "", 204
+
+
+def _voice_urls(notification_id) -> tuple[str, str]:
+    base = current_app.config["PUBLIC_BASE_URL"]
+    return (f"{base}/webhooks/twilio/voice/keys?n={notification_id}",
+            f"{base}/webhooks/twilio/voice?n={notification_id}")
+
+
+@bp.post("/twilio/voice")
+def twilio_voice():
+    """An alert call was answered: what it says, and the one-key menu."""
+    _require_twilio_signature()
+    notification_id = parse_id(request.args.get("n", ""))
+    keys_url, again_url = _voice_urls(notification_id)
+    twiml = alerts.answer_call(notification_id, keys_url=keys_url, again_url=again_url)
+    return Response(twiml, mimetype="application/xml")
+
+
+@bp.post("/twilio/voice/keys")
+def twilio_voice_keys():
+    """A key pressed during an alert call: 1 accepts the order, 2 says it again."""
+    _require_twilio_signature()
+    notification_id = parse_id(request.args.get("n", ""))
+    _, again_url = _voice_urls(notification_id)
+    twiml = alerts.press_key(notification_id, webhook_bodies.form_text("Digits", 4),
+                             again_url=again_url)
+    return Response(twiml, mimetype="application/xml")
 
 
 @bp.post("/twilio/whatsapp")

@@ -1,4 +1,4 @@
-"""A local stand-in for Twilio's Messages API, for tests where another process (a real RQ
+"""A local stand-in for Twilio's Messages and Calls APIs, for tests where another process (a real RQ
 worker) makes the calls, so in-process interception (responses) cannot see them.
 
 It speaks just enough of the 2010-04-01 API for the official SDK: create a message (form
@@ -9,6 +9,10 @@ A template message's body is its content variables, as Twilio renders them into 
 `hold_seconds` makes it accept a message and then wait before answering: to kill a worker
 in that gap, or (longer than the client's timeout) to answer after the client gave up.
 `add_sent(...)` records a message as if an earlier process had sent it.
+
+Calls: create (POST .../Calls.json: To, From, Url, StatusCallback), list (GET, To filter,
+newest first, paged) and update (POST .../Calls/CA....json: Status=canceled|completed),
+recorded in `calls`. `call_hold_seconds` does for a call what hold_seconds does for a message.
 """
 from __future__ import annotations
 
@@ -24,7 +28,10 @@ from urllib.parse import parse_qs, urlencode, urlparse
 class FakeTwilio:
     def __init__(self, hold_seconds: float = 0.0):
         self.messages: list[dict] = []
+        self.calls: list[dict] = []
         self.hold_seconds = hold_seconds
+        self.call_hold_seconds = 0.0
+        self.call_requests: list[dict] = []
         self.list_requests: list[dict] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -37,6 +44,8 @@ class FakeTwilio:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                if "/Calls" in self.path:
+                    return self._post_call(form)
                 body = form.get("Body", "")
                 if form.get("ContentVariables"):
                     body = " ".join(json.loads(form["ContentVariables"]).values())
@@ -51,9 +60,42 @@ class FakeTwilio:
                 except OSError:  # the client gave up waiting: Twilio has it all the same
                     pass
 
+            def _post_call(self, form):
+                path = urlparse(self.path).path
+                if path.endswith("/Calls.json"):
+                    call = fake.add_call(to=form.get("To"), sender=form.get("From"),
+                                         url=form.get("Url"),
+                                         status_callback=form.get("StatusCallback"))
+                    if fake.call_hold_seconds:
+                        threading.Event().wait(fake.call_hold_seconds)
+                    try:
+                        self._json(201, fake._call_resource(call))
+                    except OSError:
+                        pass
+                    return
+                sid = path.rsplit("/", 1)[-1].removesuffix(".json")
+                call = next((c for c in fake.calls if c["sid"] == sid), None)
+                if call is None:
+                    return self._json(404, {"code": 20404, "message": "not found",
+                                            "status": 404})
+                call["status"] = form.get("Status", call["status"])
+                fake.call_requests.append({"sid": sid, **form})
+                self._json(200, fake._call_resource(call))
+
             def do_GET(self):
                 url = urlparse(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                if url.path.endswith("/Calls.json"):
+                    with fake._lock:
+                        found = sorted((c for c in fake.calls
+                                        if not query.get("To") or c["to"] == query["To"]),
+                                       key=lambda c: c["date_created"], reverse=True)
+                    size = int(query.get("PageSize", 50))
+                    return self._json(200, {
+                        "calls": [fake._call_resource(c) for c in found[:size]],
+                        "next_page_uri": None, "page": 0, "page_size": size, "start": 0,
+                        "end": min(size, len(found)), "uri": self.path,
+                        "first_page_uri": self.path, "previous_page_uri": None})
                 with fake._lock:
                     fake.list_requests.append(query)
                     found = [m for m in reversed(fake.messages) if fake._listed(m, query)]
@@ -93,6 +135,22 @@ class FakeTwilio:
                        "date_created": created or datetime.now(UTC)}
             self.messages.append(message)
         return message
+
+    def add_call(self, *, to: str, sender: str | None = None, url: str | None = None,
+                 status_callback: str | None = None, created: datetime | None = None) -> dict:
+        with self._lock:
+            call = {"sid": f"CA{next(self._ids):032d}", "to": to, "from": sender, "url": url,
+                    "status_callback": status_callback, "status": "queued",
+                    "date_created": created or datetime.now(UTC)}
+            self.calls.append(call)
+        return call
+
+    @staticmethod
+    def _call_resource(c):
+        stamp = format_datetime(c["date_created"], usegmt=True)
+        return {"sid": c["sid"], "to": c["to"], "from": c["from"], "status": c["status"],
+                "account_sid": "AC" + "0" * 32, "date_created": stamp, "date_updated": stamp,
+                "start_time": None, "direction": "outbound-api", "api_version": "2010-04-01"}
 
     @staticmethod
     def _listed(m, query) -> bool:
