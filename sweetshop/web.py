@@ -51,6 +51,7 @@ CSP = "; ".join([
 
 
 def register_web(app: Flask) -> None:
+    from .about.views import bp as about_bp
     from .admin import bp as admin_bp
     from .cart.views import bp as cart_bp
     from .checkout.views import bp as checkout_bp
@@ -61,8 +62,10 @@ def register_web(app: Flask) -> None:
     from .webhooks.views import bp as webhooks_bp
 
     for bp in (storefront_bp, cart_bp, checkout_bp, orders_bp, payments_bp, lookup_bp, admin_bp,
-               webhooks_bp):
+               webhooks_bp, about_bp):
         app.register_blueprint(bp)
+    from .storefront.context import register_storefront_context
+    register_storefront_context(app)
 
     # `_()`, `ngettext()` and `{% trans %}` in every template, through the one gettext seam
     # (sweetshop/i18n.py), so new words are translatable the day they are written.

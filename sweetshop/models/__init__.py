@@ -8,6 +8,7 @@ from .notifications import KnownPhone, Notification, WhatsAppWindow
 from .orders import Order, OrderItem, OrderStatus, OrderStatusChange, PaymentMethod, PaymentStatus
 from .payments import Payment, PaymentAttempt, Refund, WebhookEvent
 from .shop import ShopSettings
+from .storefront import DataErasure, RememberedDevice, ShopPage, StockAlert
 
 __all__ = [
     "utcnow", "Category", "Product", "Variant", "StockMovement", "Unit", "Cart", "CartLine",
@@ -15,4 +16,5 @@ __all__ = [
     "ShopSettings", "AdminUser", "AdminSession", "LoginAttempt",
     "Notification", "WhatsAppWindow", "KnownPhone", "LookupCode", "LookupAttempt", "LookupSession",
     "Payment", "PaymentAttempt", "Refund", "WebhookEvent",
+    "ShopPage", "RememberedDevice", "StockAlert", "DataErasure",
 ]

@@ -30,11 +30,26 @@ class ShopSettings(db.Model):
     serviceable_pincodes: Mapped[str] = mapped_column(Text, default="")
     # Phones (E.164, one per line or comma-separated) that get a message for every new order.
     owner_phones: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Shared with other features (pickup, invoices): one definition, see HELPERS.md.
+    address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    fssai_number: Mapped[str] = mapped_column(String(14), default="", server_default="")
+    # The storefront's trust and look (issue 13): E.164 WhatsApp number (empty: the shop
+    # phone), the theme colour (#rrggbb, AA contrast with white text) and the logo's key in
+    # the photo store.
+    whatsapp_number: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    theme_color: Mapped[str] = mapped_column(String(7), default="#8a1c2b",
+                                             server_default="#8a1c2b")
+    logo_key: Mapped[str | None] = mapped_column(String(255))
 
     @property
     def owner_phone_list(self) -> list[str]:
         import re
         return re.findall(r"\+\d{8,15}", self.owner_phones or "")
+
+    @property
+    def whatsapp(self) -> str:
+        """The number customers write to on WhatsApp (E.164), or ''."""
+        return self.whatsapp_number or self.phone or ""
 
     @property
     def pincodes(self) -> set[str]:

@@ -60,6 +60,9 @@ def adjust_stock(product_id: int, *, change: int | None = None, new_total: int |
         raise InvalidInput(f"Stock is already {format_quantity(product.stock, product.unit)}; "
                            "nothing changed.", field="amount")
     movement = record_movement(product, change, reason, actor=actor, note=note)
+    if change > 0:  # "Tell me when it's back": one message each, in this transaction
+        from .stock_alerts import notify_back_in_stock
+        notify_back_in_stock(product)
     db.session.commit()
     return movement
 
