@@ -25,7 +25,8 @@ ADMIN_NAV = [
     ("admin.dashboard", "Dashboard", ("dashboard",)),
     ("admin.list_orders", "Orders", ("order", "refund", "message")),
     ("admin.list_products", "Products", ("product", "pack", "stock", "categor")),
-    ("admin.edit_settings", "Settings", ("settings",)),
+    ("admin.edit_settings", "Settings", ("settings", "policy", "logo")),
+    ("customers.show_erase", "Customers", ("customer", "erase")),
 ]
 
 
@@ -55,6 +56,7 @@ def register_web(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .cart.views import bp as cart_bp
     from .checkout.views import bp as checkout_bp
+    from .customers.views import bp as customers_bp
     from .lookup.views import bp as lookup_bp
     from .orders.views import bp as orders_bp
     from .payments.views import bp as payments_bp
@@ -62,7 +64,7 @@ def register_web(app: Flask) -> None:
     from .webhooks.views import bp as webhooks_bp
 
     for bp in (storefront_bp, cart_bp, checkout_bp, orders_bp, payments_bp, lookup_bp, admin_bp,
-               webhooks_bp, about_bp):
+               webhooks_bp, about_bp, customers_bp):
         app.register_blueprint(bp)
     from .storefront.context import register_storefront_context
     register_storefront_context(app)

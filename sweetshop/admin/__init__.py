@@ -44,4 +44,5 @@ from . import (  # noqa: E402,F401
     order_views,
     payment_views,
     settings_views,
+    storefront_views,
 )

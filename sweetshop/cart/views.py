@@ -33,8 +33,11 @@ def _remember(response, token: str):
 
 @bp.get("")
 def show_cart():
+    from ..checkout.views import _recent_order_token
+
     view = cart_service.view_cart(_token())
-    return render_page_or_block("cart/cart.html", "cart_body", cart=view)
+    return render_page_or_block("cart/cart.html", "cart_body", cart=view,
+                                recent_order=_recent_order_token() if view.is_empty else None)
 
 
 def _from_card() -> bool:

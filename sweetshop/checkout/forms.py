@@ -33,6 +33,12 @@ class CheckoutForm(FlaskForm):
                                 validators=[DataRequired("Please choose how you will pay.")])
     notify_whatsapp = BooleanField("Send updates on WhatsApp", description=(
         "Otherwise we send updates by SMS to the number above."))
+    # Returning customers: which saved address ("0".."4", or "new"), and opting in to be
+    # remembered on this phone (services/returning).
+    address_choice = HiddenField(default="new")
+    remember = BooleanField("Remember my details on this phone", description=(
+        "Next time your name, number and addresses are filled in. Leave it unticked on a "
+        "shared phone."))
     idempotency_key = HiddenField()
     # The basket this page showed, signed (services.checkout.basket_digest): a basket that
     # changed since is shown again instead of being ordered.

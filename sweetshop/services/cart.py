@@ -17,9 +17,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..formatting import format_rupees
-from ..models import Cart, CartLine, Product, Variant
 from ..i18n import gettext as _
 from ..i18n import ngettext
+from ..models import Cart, CartLine, Product, Variant
 from .errors import InvalidInput, NotFound, OutOfStock
 from .messages import stock_left
 from .shop import get_settings

@@ -124,9 +124,21 @@ def check_theme_colour(colour: str) -> str:
 
 def update_profile(*, address: str, fssai_number: str, whatsapp_number: str,
                    theme_color: str, tagline: str = "") -> None:
-    """Save the shop's public profile. Checks every value first (FSSAI 14 digits or empty,
-    WhatsApp an Indian mobile or empty, the colour AA on white and on the page) and raises
-    InvalidInput naming the field; changes nothing then. Commits."""
+    """Save the shop's public profile (values as check_profile takes them). Commits."""
+    values = check_profile(address=address, fssai_number=fssai_number,
+                           whatsapp_number=whatsapp_number, theme_color=theme_color,
+                           tagline=tagline)
+    settings = get_settings()
+    for key, value in values.items():
+        setattr(settings, key, value)
+    db.session.commit()
+
+
+def check_profile(*, address: str, fssai_number: str, whatsapp_number: str,
+                  theme_color: str, tagline: str = "") -> dict:
+    """The profile's values cleaned (address lines tidied, FSSAI 14 digits or empty,
+    WhatsApp in E.164 or empty, the colour AA on white and on the page), or InvalidInput
+    naming the field. Changes nothing."""
     address = "\n".join(" ".join(line.split()) for line in (address or "").strip().splitlines())
     address = re.sub(r"\n{2,}", "\n", address)
     if len(address) > MAX_ADDRESS:
@@ -145,10 +157,8 @@ def update_profile(*, address: str, fssai_number: str, whatsapp_number: str,
     tagline = " ".join((tagline or "").split())
     if len(tagline) > 160:
         raise InvalidInput(_("Please keep the tagline under 160 characters."), field="tagline")
-    settings = get_settings()
-    settings.address, settings.fssai_number = address, fssai
-    settings.whatsapp_number, settings.theme_color, settings.tagline = whatsapp, colour, tagline
-    db.session.commit()
+    return {"address": address, "fssai_number": fssai, "whatsapp_number": whatsapp,
+            "theme_color": colour, "tagline": tagline}
 
 
 def set_logo(photo) -> None:

@@ -1,8 +1,8 @@
 """Browsing: the home page, categories and product pages."""
 from flask import Blueprint, flash, redirect, request, url_for
 
-from ..htmx import render_page_or_block
 from ..formatting import format_rupees
+from ..htmx import render_page_or_block
 from ..i18n import gettext as _
 from ..integrations.cloudinary import absolute_photo_url
 from ..services import cart as cart_service
