@@ -14,7 +14,7 @@ from ..htmx import is_htmx, render_page_or_block, wants_fragment
 from ..i18n import gettext as _
 from ..safe_redirect import safe_next_path
 from ..services import cart as cart_service
-from ..services.errors import DomainError
+from ..services.errors import DomainError, OutOfStock
 from ..web import CART_COOKIE
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
@@ -77,8 +77,8 @@ def add_item():
             return make_response(render_template("cart/_added.html", error=error.message),
                                  error.status_code)
         variant = cart_service.sellable_or_none(variant_id) if variant_id else None
-        if variant is None:
-            raise
+        if variant is None or not isinstance(error, OutOfStock):
+            raise  # bad input: the readable 4xx page
         flash(error.message, "error")
         return redirect(_back_to(url_for("storefront.show_product", slug=variant.product.slug,
                                          variant_id=variant.id)), 303)
