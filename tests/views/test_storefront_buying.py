@@ -17,7 +17,7 @@ def test_a_card_shows_the_bold_price_and_default_pack_and_adds_it_in_place(clien
     kaju = make_sweet("Kaju Katli", stock=2000)
     html, token = _card_form(client)
     assert "<b>₹300</b>" in html and 'class="card-pack">250 g<' in html
-    assert f'aria-label="Add 250 g Kaju Katli"' in html
+    assert 'aria-label="Add 250 g Kaju Katli"' in html
     added = client.post("/cart/add", data={
         "csrf_token": token, "variant_id": kaju.packs["250 g"], "return_to": "card",
         "next": "/"}, headers={"HX-Request": "true"})
