@@ -114,7 +114,7 @@ def first_time(context, base: str) -> dict:
     j.type(page.get_by_label("Phone", exact=True), CUSTOMER["phone"], "phone")
     j.type(page.get_by_label("Delivery address"), CUSTOMER["address"], "address")
     j.type(page.get_by_label("Pincode", exact=True), CUSTOMER["pincode"], "pincode")
-    j.tick(page.get_by_label("Remember my details on this phone"), "remember me")
+    j.tick(page.get_by_label("Remember me next time"), "remember me")
     j.tap(page.get_by_role("button", name="Place order"), "Place order", True)
     assert "/orders/" in page.url, page.url
     page.close()

@@ -36,9 +36,9 @@ class CheckoutForm(FlaskForm):
     # Returning customers: which saved address ("0".."4", or "new"), and opting in to be
     # remembered on this phone (services/returning).
     address_choice = HiddenField(default="new")
-    remember = BooleanField("Remember my details on this phone", description=(
-        "Next time your name, number and addresses are filled in. Leave it unticked on a "
-        "shared phone."))
+    remember = BooleanField("Remember me next time", description=(
+        "This phone fills in your name, number and addresses next time. Leave it "
+        "unticked on a shared phone."))
     idempotency_key = HiddenField()
     # The basket this page showed, signed (services.checkout.basket_digest): a basket that
     # changed since is shown again instead of being ordered.

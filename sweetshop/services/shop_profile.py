@@ -40,7 +40,7 @@ POLICIES = {
                 "We keep your name, phone number and address to deliver your order and to "
                 "tell you about it, and your orders for our accounts (tax law asks us to "
                 "keep bills for 8 years).\n\nWe never sell or share them for advertising. If "
-                "you tick \"Remember my details on this phone\", this browser keeps a random "
+                "you tick \"Remember me next time\", this browser keeps a random "
                 "key that lets checkout fill in your details; \"Forget me\" removes it.\n\n"
                 "To see or delete what we keep about you, call or WhatsApp us: we erase your "
                 "name, addresses and notes and keep only what the law requires (Digital "

@@ -9,4 +9,4 @@ def test_reorder_lands_on_a_prefilled_checkout(customer, customer_order):
     page = customer.client.get("/checkout").get_data(as_text=True)
     assert "Welcome back" in page and 'name="address_choice" value="0" checked' in page
     # verified in My orders, not remembered: nothing to forget, the box is offered
-    assert "Forget me" not in page and "Remember my details on this phone" in page
+    assert "Forget me" not in page and "Remember me next time" in page

@@ -1,4 +1,4 @@
-"""Issue 13, returning customers: opt-in "Remember my details on this phone" (a signed
+"""Issue 13, returning customers: opt-in "Remember me next time" (a signed
 random token, never the address in the cookie), saved addresses, Forget me, and a
 verified My orders phone prefilling checkout."""
 from __future__ import annotations
@@ -25,7 +25,7 @@ def test_remembered_phone_prefills_name_phone_and_saved_addresses(
     page = client.get("/checkout").get_data(as_text=True)
     assert "Welcome back, Asha Rao." in page and 'value="Asha Rao"' in page
     assert "12 MG Road, Indiranagar, Bengaluru, 560038" in page
-    assert "Remember my details on this phone" not in page and "Forget me" in page
+    assert "Remember me next time" not in page and "Forget me" in page
     # choosing the saved address: its text comes from the server, whatever is posted
     fields = shopper.checkout_form()
     again = client.post("/checkout", data={
