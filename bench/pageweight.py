@@ -24,6 +24,13 @@ class _Resources(HTMLParser):
     def __init__(self):
         super().__init__()
         self.found: list[tuple[str, str]] = []  # (kind, url)
+        # Inside a <picture> a browser fetches one candidate: from the first <source> whose
+        # type it takes (AVIF, then WebP), else the <img>. Only that one counts.
+        self.picture_chosen: bool | None = None
+
+    def handle_endtag(self, tag):
+        if tag == "picture":
+            self.picture_chosen = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -41,7 +48,13 @@ class _Resources(HTMLParser):
                 self.found.append(("js" if "modulepreload" in rel else kind, href))
         elif tag == "script" and a.get("src"):
             self.found.append(("js", a["src"]))
+        elif tag == "picture":
+            self.picture_chosen = False
         elif tag in ("img", "source"):
+            if self.picture_chosen:
+                return
+            if self.picture_chosen is False:
+                self.picture_chosen = True
             chosen = _pick_from_srcset(a.get("srcset")) or a.get("src")
             if chosen:
                 self.found.append(("images", chosen))

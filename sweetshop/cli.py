@@ -7,9 +7,11 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Load the demo catalogue (idempotent)."""
-        from .demo import seed_demo
+        from .demo import add_demo_pictures, seed_demo
         if seed_demo():
             click.echo("Demo catalogue loaded.")
+        elif added := add_demo_pictures():  # a catalogue seeded before it had pictures
+            click.echo(f"Demo catalogue already present; {added} pictures added.")
         else:
             click.echo("Demo catalogue already present; nothing changed.")
 

@@ -59,7 +59,7 @@ PRODUCTS = [
 ]
 
 
-def seed_demo() -> bool:
+def seed_demo(pictures: bool = True) -> bool:
     """Load the demo catalogue once. Idempotent: returns False (and changes nothing) when the
     catalogue already has these sweets."""
     if db.session.scalar(select(Product).where(Product.name == "Kaju Katli")) is not None:
@@ -70,6 +70,10 @@ def seed_demo() -> bool:
     settings.phone = "+919876543210"
     settings.delivery_fee_paise = 4000
     settings.free_delivery_above_paise = 99900
+    settings.min_order_paise = 20000
+    settings.address = "14, 2nd Cross, Chickpet Main Road\nBengaluru, Karnataka 560053"
+    settings.fssai_number = "11224999000123"
+    settings.serviceable_pincodes = ", ".join(DEMO_PINCODES)
     categories = {}
     for position, (name, slug) in enumerate(CATEGORIES):
         category = db.session.scalar(select(Category).where(Category.slug == slug))
@@ -90,7 +94,27 @@ def seed_demo() -> bool:
             db.session.flush()
             record_movement(product, stock, "opening stock", actor="seed-demo")
     db.session.commit()
+    if pictures:
+        add_demo_pictures()
     return True
+
+
+# Central Bengaluru, around the (made-up) shop.
+DEMO_PINCODES = ("560001", "560002", "560009", "560025", "560038", "560053", "560004")
+
+
+def add_demo_pictures() -> int:
+    """Give each demo sweet without a photo its drawn picture (sweetshop/demo_pictures),
+    through the same path as an owner's upload. Returns how many were added."""
+    from .demo_pictures import PICTURES, draw
+    from .services.catalog_admin import set_product_photo
+
+    added = 0
+    for product in db.session.scalars(select(Product).where(
+            Product.name.in_(PICTURES), Product.image_key.is_(None))).all():
+        set_product_photo(product.id, draw(PICTURES[product.name]))
+        added += 1
+    return added
 
 
 def seed_demo_owner(email: str = DEMO_OWNER_EMAIL, password: str = DEMO_OWNER_PASSWORD) -> bool:

@@ -30,12 +30,13 @@ ADMIN_NAV = [
     ("kitchen.production_sheet", "Kitchen", ("production", "slips")),
     ("kitchen.list_windows", "Pre-orders", ("window",)),
     ("kitchen.edit_hours", "Hours", ("hours",)),
-    ("admin.edit_settings", "Settings", ("edit_settings", "update_settings", "alerts")),
+    ("admin.edit_settings", "Settings", ("edit_settings", "update_settings", "alerts", "policy", "logo")),
     ("admin.edit_cod_settings", "Cash on delivery", ("cod_settings", "cod_block")),
     ("admin.cash_report", "Cash", ("cash_",)),
     ("admin.list_staff", "Staff", ("staff",)),
     ("admin.audit_log", "Audit", ("audit",)),
     ("delivery.list_deliveries", "Deliveries", ("delivery.",)),
+    ("customers.show_erase", "Customers", ("customer", "erase")),
 ]
 
 
@@ -61,12 +62,14 @@ CSP = "; ".join([
 
 
 def register_web(app: Flask) -> None:
+    from .about.views import bp as about_bp
     from .admin import bp as admin_bp
     from .alerts import bp as alerts_bp
     from .boxes.admin_views import bp as boxes_admin_bp
     from .boxes.views import bp as boxes_bp
     from .cart.views import bp as cart_bp
     from .checkout.views import bp as checkout_bp
+    from .customers.views import bp as customers_bp
     from .delivery.views import bp as delivery_bp
     from .invoices import bp as invoices_bp
     from .invoices import public_bp as invoice_links_bp
@@ -79,8 +82,10 @@ def register_web(app: Flask) -> None:
 
     for bp in (storefront_bp, cart_bp, checkout_bp, orders_bp, payments_bp, lookup_bp, admin_bp,
                webhooks_bp, boxes_bp, boxes_admin_bp, invoices_bp, invoice_links_bp, kitchen_bp,
-               delivery_bp, alerts_bp):
+               delivery_bp, alerts_bp, about_bp, customers_bp):
         app.register_blueprint(bp)
+    from .storefront.context import register_storefront_context
+    register_storefront_context(app)
 
     # `_()`, `ngettext()` and `{% trans %}` in every template, through the one gettext seam
     # (sweetshop/i18n.py), so new words are translatable the day they are written.

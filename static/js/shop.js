@@ -24,3 +24,12 @@ document.addEventListener("htmx:config:request", function (event) {
   try { url = new URL(request.action || "", window.location.href); } catch (e) { url = null; }
   if (!url || url.origin !== window.location.origin) event.preventDefault();
 });
+// Marks the page as scripted: "Update price" (for pages without JavaScript) hides.
+document.documentElement.classList.add("js");
+// Share: the phone's own share sheet where there is one, else the wa.me link as it is.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest("a[data-share-url]");
+  if (!link || !navigator.share) return;
+  event.preventDefault();
+  navigator.share({ title: link.dataset.shareTitle, url: link.dataset.shareUrl }).catch(function () {});
+});

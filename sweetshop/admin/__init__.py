@@ -87,4 +87,5 @@ from . import (  # noqa: E402,F401
     payment_views,
     settings_views,
     staff_views,
+    storefront_views,
 )

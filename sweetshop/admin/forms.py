@@ -125,3 +125,37 @@ class SettingsForm(FlaskForm):
         "Delivery pincodes", validators=[Length(max=20_000, message="That list is too long.")],
         description="6-digit pincodes, separated by commas or new lines. "
                     "Empty: deliver to any pincode.")
+
+
+def _profile_fields(form_class):
+    """The shop's public profile on the settings page (issue 13): the footer, the shop page
+    and link previews show it. (WTForms picks up fields set on the class afterwards.)"""
+    form_class.tagline = StringField(
+        "Tagline", filters=[strip], validators=[Length(max=160, message=(
+            "Please keep the tagline under 160 characters."))],
+        description="One line under the name, e.g. Fresh mithai, made every morning in ghee.")
+    form_class.address = TextAreaField(
+        "Shop address", filters=[strip], validators=[Length(max=300, message=(
+            "Please keep the address under 300 characters."))],
+        description="Shown on every page and the shop page, with a map link.")
+    form_class.fssai_number = StringField(
+        "FSSAI licence number", filters=[strip], validators=[Length(max=20, message=(
+            "An FSSAI licence number has 14 digits."))],
+        description="14 digits. Food businesses selling online must show it.")
+    form_class.whatsapp_number = StringField(
+        "WhatsApp number", filters=[strip], validators=[Length(max=32, message=(
+            "That does not look like a phone number."))],
+        description="Empty: the shop phone above.")
+    form_class.theme_color = StringField(
+        "Theme colour", filters=[strip], validators=[Length(max=7)],
+        description="The header and buttons. It must be dark enough for white text.")
+    return form_class
+
+
+_profile_fields(SettingsForm)
+
+
+class PolicyForm(FlaskForm):
+    body = TextAreaField("Text", validators=[Length(max=20_000, message=(
+        "Please keep the page under 20,000 characters."))],
+        description="Plain text. A blank line starts a new paragraph. Empty: our default text.")

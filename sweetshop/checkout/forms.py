@@ -56,6 +56,12 @@ class CheckoutForm(FlaskForm):
                             choices=[("delivery", "Delivery"), ("pickup", "Pickup from the shop")])
     slot = StringField("When", filters=[strip], validators=[Length(max=20)])
     day = StringField("Day", filters=[strip], validators=[Length(max=10)])
+    # Returning customers: which saved address ("0".."4", or "new"), and opting in to be
+    # remembered on this phone (services/returning).
+    address_choice = HiddenField(default="new")
+    remember = BooleanField("Remember me next time", description=(
+        "This phone fills in your name, number and addresses next time. Leave it "
+        "unticked on a shared phone."))
     idempotency_key = HiddenField()
     # The basket this page showed, signed (services.checkout.basket_digest): a basket that
     # changed since is shown again instead of being ordered.

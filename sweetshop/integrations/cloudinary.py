@@ -29,8 +29,13 @@ WIDTHS = (240, 360, 480, 720, 960)
 # carries width/height for that ratio and the page never jumps as photos arrive.
 RATIO = (4, 3)
 CLOUDINARY_FOLDER = "sweetshop/products"
-MIME_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
-LOCAL_NAME = re.compile(r"^[A-Za-z0-9_-]{8,64}\.(jpg|png|webp)$")
+MIME_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp",
+              "avif": "image/avif"}
+LOCAL_NAME = re.compile(r"^[A-Za-z0-9_-]{8,64}\.(jpg|png|webp|avif)$")
+# A photo resized at upload (images.renditions): the key names its JPEG fallback at its
+# widest, "rs-<22-char token>-<width>.jpg"; beside it "rs-<token>-<width>-w<w>.<ext>" for
+# each width and format. Older photos (one file, a 22-char name) never match this.
+RESPONSIVE_NAME = re.compile(r"^rs-([A-Za-z0-9_-]{22})-([0-9]{2,4})\.jpg$")
 
 
 class ImageStoreError(Exception):
@@ -50,9 +55,12 @@ def sniff_image_type(data: bytes) -> str | None:
 
 @dataclass(frozen=True)
 class Picture:
-    """What an <img> needs: a src, and a srcset of widths when the store can resize."""
+    """What an <img> needs: a src, and a srcset of widths when the store can resize;
+    `sources` are (mime type, srcset) for a <picture> (AVIF, WebP before the JPEG)."""
     src: str
     srcset: str = ""
+    sources: tuple[tuple[str, str], ...] = ()
+    width: int = 960
 
 
 class LocalImageStore:
@@ -71,10 +79,32 @@ class LocalImageStore:
         tmp.replace(self.folder / name)  # atomic: a reader never sees half a photo
         return self.prefix + name
 
+    def store_renditions(self, renditions) -> str:
+        """Write every rendition (images.Rendition), then the JPEG fallback the key names,
+        last, so a key that exists always has its renditions beside it."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        widest = max(r.width for r in renditions)
+        stem = f"rs-{secrets.token_urlsafe(16)}-{widest}"
+        for r in renditions:
+            self._write(f"{stem}-w{r.width}.{r.ext}", r.data)
+        master = next(r for r in renditions if r.width == widest and r.ext == "jpg")
+        self._write(f"{stem}.jpg", master.data)
+        return self.prefix + f"{stem}.jpg"
+
+    def _write(self, name: str, data: bytes) -> None:
+        tmp = self.folder / f".{name}.part"
+        tmp.write_bytes(data)
+        tmp.replace(self.folder / name)
+
     def delete(self, key: str) -> None:
-        path = self.path_for(key[len(self.prefix):])
-        if path is not None:
-            path.unlink(missing_ok=True)
+        name = key[len(self.prefix):]
+        path = self.path_for(name)
+        if path is None:
+            return
+        if RESPONSIVE_NAME.match(name):
+            for rendition in self.folder.glob(f"{name[:-4]}-w*"):
+                rendition.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
 
     def path_for(self, name: str) -> Path | None:
         """The file for a name from a URL or key, or None if the name is not one of ours."""
@@ -83,7 +113,24 @@ class LocalImageStore:
         return self.folder / name
 
     def picture(self, key: str) -> Picture:
-        return Picture(src=url_for("media", name=key[len(self.prefix):]))
+        name = key[len(self.prefix):]
+        match = RESPONSIVE_NAME.match(name)
+        if not match:
+            return Picture(src=url_for("media", name=name))
+        from ..images import MODERN_FORMATS, RENDITION_WIDTHS
+
+        widest = int(match.group(2))
+        widths = [w for w in RENDITION_WIDTHS if w < widest] + [widest]
+        stem = name[:-4]
+
+        def srcset(ext: str) -> str:
+            return ", ".join(f"{url_for('media', name=f'{stem}-w{w}.{ext}')} {w}w"
+                             for w in widths)
+
+        return Picture(src=url_for("media", name=name),
+                       srcset=srcset("jpg"),
+                       sources=tuple((MIME_TYPES[e], srcset(e)) for e in MODERN_FORMATS),
+                       width=widest)
 
 
 class CloudinaryImageStore:
@@ -157,6 +204,8 @@ def init_app(app: Flask) -> None:
     app.extensions["image_stores"] = stores
     app.add_url_rule("/media/<name>", "media", serve_media)
     app.add_template_global(image_tag, "image_tag")
+    app.add_template_global(logo_url, "logo_url")
+    app.add_template_global(absolute_photo_url, "absolute_photo_url")
 
 
 def _stores() -> dict:
@@ -181,7 +230,40 @@ def store_image(photo: CleanImage) -> str:
     if not isinstance(photo, CleanImage):
         raise TypeError("store_image takes a CleanImage (sweetshop.images.clean_image)")
     stores = _stores()
+    if "cloudinary" in stores:  # Cloudinary resizes on request (srcset from transformations)
+        return stores["cloudinary"].store(photo.data, photo.ext)
+    from ..images import renditions
+    return stores["local"].store_renditions(renditions(photo))
+
+
+def store_logo(photo: CleanImage) -> str:
+    """Keep a small image (the shop's logo) as it is, in the configured store."""
+    if not isinstance(photo, CleanImage):
+        raise TypeError("store_logo takes a CleanImage")
+    stores = _stores()
     return stores.get("cloudinary", stores["local"]).store(photo.data, photo.ext)
+
+
+def logo_url(key: str | None) -> str | None:
+    """The URL of the logo stored under `key` (as it was stored: no resizing), or None."""
+    store = _store_for_key(key) if key else None
+    if store is None:
+        return None
+    if isinstance(store, CloudinaryImageStore):
+        from cloudinary.utils import cloudinary_url
+        return cloudinary_url(key[len(store.prefix):], secure=True, **store.options)[0]
+    return store.picture(key).src
+
+
+def absolute_photo_url(product) -> str | None:
+    """A 960 px JPEG (or Cloudinary's) of the product's photo, for link previews."""
+    key = product.image_key
+    store = _store_for_key(key) if key else None
+    if store is None:
+        return None
+    if isinstance(store, CloudinaryImageStore):
+        return store.url(key[len(store.prefix):], 960)
+    return url_for("media", name=key[len(store.prefix):], _external=True)
 
 
 def delete_image(key: str | None) -> None:
@@ -200,17 +282,21 @@ def image_tag(product, sizes: str = "100vw", eager: bool = False, alt: str | Non
     key = product.image_key
     store = _store_for_key(key) if key else None
     if store is None:
-        return Markup('<span class="ph ph-{}" aria-hidden="true">{}</span>').format(
-            product.id % 6, product.name[:1])
+        return Markup('<span class="ph" aria-hidden="true"></span>')
     picture = store.picture(key)
-    width, height = 960, 960 * RATIO[1] // RATIO[0]
+    width, height = picture.width, picture.width * RATIO[1] // RATIO[0]
     attrs = [f'src="{escape(picture.src)}"']
     if picture.srcset:
         attrs += [f'srcset="{escape(picture.srcset)}"', f'sizes="{escape(sizes)}"']
     attrs += [f'width="{width}"', f'height="{height}"',
               f'alt="{escape(product.name if alt is None else alt)}"', 'decoding="async"']
     attrs.append('fetchpriority="high"' if eager else 'loading="lazy"')
-    return Markup(f"<img {' '.join(attrs)}>")
+    img = f"<img {' '.join(attrs)}>"
+    if not picture.sources:
+        return Markup(img)
+    sources = "".join(f'<source type="{mime}" srcset="{escape(srcset)}" sizes="{escape(sizes)}">'
+                      for mime, srcset in picture.sources)
+    return Markup(f"<picture>{sources}{img}</picture>")
 
 
 def serve_media(name: str):

@@ -179,7 +179,11 @@ def reorder(number: int):
         flash("Could not add everything: " + "; ".join(result.missing) + ".", "error")
     if not result.added:
         return redirect(url_for("lookup.my_orders", _anchor=f"order-{number}"), 303)
-    response = redirect(url_for("cart.show_cart"), 303)
+    # Straight to a checkout filled in with the verified customer's details (the cart page
+    # when something needs their eye first: a pack missing, a stock problem).
+    from ..services import cart as cart_service
+    ready = not result.missing and cart_service.view_cart(result.cart_token).can_checkout
+    response = redirect(url_for("checkout.show_checkout" if ready else "cart.show_cart"), 303)
     return remember_cart(response, result.cart_token)
 
 

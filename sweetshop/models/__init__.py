@@ -30,6 +30,7 @@ from .orders import (
 from .payments import Payment, PaymentAttempt, Refund, WebhookEvent
 from .shop import ShopSettings
 from .slots import CapacityBooking, PreorderItem, PreorderWindow, SlotBooking
+from .storefront import DataErasure, RememberedDevice, ShopPage, StockAlert
 
 __all__ = [
     "utcnow", "Category", "Product", "Variant", "StockMovement", "Unit", "Cart", "CartLine",
@@ -42,4 +43,5 @@ __all__ = [
     "OrderItemPart",
     "DocumentCounter", "Invoice", "InvoiceLine",
     "SlotBooking", "PreorderWindow", "PreorderItem", "CapacityBooking",
+    "ShopPage", "RememberedDevice", "StockAlert", "DataErasure",
 ]

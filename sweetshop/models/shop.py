@@ -89,11 +89,23 @@ class ShopSettings(db.Model):
     auto_accept: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     auto_accept_from: Mapped[time | None] = mapped_column(Time)
     auto_accept_until: Mapped[time | None] = mapped_column(Time)
+    # The storefront's trust and look (issue 13): E.164 WhatsApp number (empty: the shop
+    # phone), the theme colour (#rrggbb, AA contrast with white text) and the logo's key in
+    # the photo store.
+    whatsapp_number: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    theme_color: Mapped[str] = mapped_column(String(7), default="#8a1c2b",
+                                             server_default="#8a1c2b")
+    logo_key: Mapped[str | None] = mapped_column(String(255))
 
     @property
     def owner_phone_list(self) -> list[str]:
         import re
         return re.findall(r"\+\d{8,15}", self.owner_phones or "")
+
+    @property
+    def whatsapp(self) -> str:
+        """The number customers write to on WhatsApp (E.164), or ''."""
+        return self.whatsapp_number or self.phone or ""
 
     @property
     def pincodes(self) -> set[str]:

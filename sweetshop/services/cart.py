@@ -17,6 +17,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..formatting import format_rupees
+from ..i18n import gettext as _
+from ..i18n import ngettext
 from ..models import Cart, CartLine, Product, Variant
 from .errors import InvalidInput, NotFound, OutOfStock
 from .messages import stock_left
@@ -114,6 +116,23 @@ def _parse_id(raw) -> int:
     return value
 
 
+def parse_variant_id_or_none(raw) -> int | None:
+    try:
+        return _parse_id(raw)
+    except InvalidInput:
+        return None
+
+
+def sellable_or_none(variant_id: int | None) -> Variant | None:
+    """The pack with its product, if it is on sale; else None."""
+    if not variant_id:
+        return None
+    try:
+        return _sellable_variant(variant_id)
+    except NotFound:
+        return None
+
+
 def _load_cart(token: str | None, *, lock: bool = False) -> Cart | None:
     # Cart writes commit durably like everything else: "Added to your cart" is only said
     # of a change PostgreSQL has on disk (issue 10, item 31; figures in docs/performance.md).
@@ -137,8 +156,10 @@ def _sellable_variant(variant_id: int) -> Variant:
 def add_to_cart(token: str | None, variant_id, quantity=1) -> tuple[str, Variant]:
     """Add packs to the cart (creating it if needed); returns the cart token and the pack.
 
-    Refuses a pack that is not on sale or a quantity beyond the line limit; stock is checked
-    when the cart is shown and again, under lock, when the order is placed.
+    Refuses a pack that is not on sale, a quantity beyond the line limit, and more than the
+    stock left after what this cart already holds of the sweet (all its packs together),
+    with what is left in this pack ("Only 3 × Box of 6 left"). Stock is checked again,
+    under lock, when the order is placed: this check only spares the customer a surprise.
     """
     variant = _sellable_variant(_parse_id(variant_id))
     quantity = _parse_quantity(quantity, allow_zero=False)
@@ -146,6 +167,10 @@ def add_to_cart(token: str | None, variant_id, quantity=1) -> tuple[str, Variant
         raise OutOfStock(f"Sorry, {variant.product.name} ({variant.name}) is sold out just now.",
                          field="variant_id")
     cart = _load_cart(token, lock=True)
+    held = _held_of_product(cart, variant.product_id) if cart is not None else 0
+    if held + variant.quantity * quantity > variant.product.stock:
+        db.session.rollback()
+        raise OutOfStock(_packs_left_message(variant, held), field="variant_id")
     if cart is None:
         cart = Cart(token=new_token())
         db.session.add(cart)
@@ -164,6 +189,51 @@ def add_to_cart(token: str | None, variant_id, quantity=1) -> tuple[str, Variant
     token = cart.token
     _commit_keeping_loaded()  # the caller shows the pack's name: no need to read it again
     return token, variant
+
+
+def _held_of_product(cart: Cart, product_id: int) -> int:
+    """How much of a sweet (base unit) the cart holds, across its packs."""
+    return int(db.session.scalar(
+        select(db.func.coalesce(db.func.sum(CartLine.quantity * Variant.quantity), 0))
+        .join(Variant, Variant.id == CartLine.variant_id)
+        .where(CartLine.cart_id == cart.id, Variant.product_id == product_id)) or 0)
+
+
+def _packs_left_message(variant: Variant, held: int) -> str:
+    more = max(0, (variant.product.stock - held) // variant.quantity)
+    if held and not more:
+        return _("Your cart already has all the %(name)s we have left.",
+                 name=variant.product.name)
+    if held:
+        return ngettext("Only %(num)d more × %(pack)s can be added: the rest is in your cart.",
+                        "Only %(num)d more × %(pack)s can be added: the rest is in your cart.",
+                        more, pack=variant.name)
+    return ngettext("Only %(num)d × %(pack)s left.", "Only %(num)d × %(pack)s left.",
+                    more, pack=variant.name)
+
+
+def cart_summary(token: str | None) -> tuple[int, int]:
+    """(packs, subtotal in paise) of the cart at catalogue prices, in one query: what the
+    sticky "View cart" bar shows. (0, 0) without a cart."""
+    if not is_usable_token(token):
+        return 0, 0
+    count, subtotal = db.session.execute(
+        select(db.func.coalesce(db.func.sum(CartLine.quantity), 0),
+               db.func.coalesce(db.func.sum(CartLine.quantity * Variant.price_paise), 0))
+        .join(Cart, Cart.id == CartLine.cart_id)
+        .join(Variant, Variant.id == CartLine.variant_id)
+        .where(Cart.token == token)).one()
+    return int(count), int(subtotal)
+
+
+def quantities_in_cart(token: str | None) -> dict[int, int]:
+    """{variant id: packs} of the cart, for the cards' steppers."""
+    if not is_usable_token(token):
+        return {}
+    rows = db.session.execute(
+        select(CartLine.variant_id, CartLine.quantity)
+        .join(Cart, Cart.id == CartLine.cart_id).where(Cart.token == token)).all()
+    return {variant_id: quantity for variant_id, quantity in rows}
 
 
 def _commit_keeping_loaded() -> None:

@@ -168,6 +168,11 @@ def compose(kind: str, shop_name: str, order=None, *, shop_phone: str = "",
     cod_due = (order is not None and order.payment_method.value == "cod"
                and order.payment_status.value == "unpaid")
     call_us = f" Questions? Call us on {display_phone(shop_phone)}." if shop_phone else ""
+    if kind == "back_in_stock":
+        name, url = extra.get("product_name", ""), extra.get("product_url", "")
+        body = (f"{shop_name}: {name} फिर से उपलब्ध है। {url}" if extra.get("language") == "hi"
+                else f"{shop_name}: {name} is back in stock. {url}")
+        return body, {"1": shop_name, "2": name, "3": url}
     when = f" {when_part(order)}" if when_part(order) else ""
     pickup = order is not None and order.fulfilment == "pickup"
     at_shop = f" at {' '.join(shop_address.split())}" if pickup and shop_address else ""

@@ -65,6 +65,9 @@ def adjust_stock(product_id: int, *, change: int | None = None, new_total: int |
                  f"{format_quantity(change, product.unit) if change > 0 else '-' + format_quantity(-change, product.unit)}"
                  f" ({reason}{': ' + note if note else ''}), now "
                  f"{format_quantity(product.stock, product.unit)}", product_id=product.id)
+    if change > 0:  # "Tell me when it's back": one message each, in this transaction
+        from .stock_alerts import notify_back_in_stock
+        notify_back_in_stock(product)
     db.session.commit()
     return movement
 

@@ -91,7 +91,8 @@ def test_local_photos_are_served_with_long_cache_and_no_traversal(app, client, l
             photos.store_image(JPEG)
     name = key.removeprefix("local:")
     response = client.get(f"/media/{name}")
-    assert response.status_code == 200 and response.data == photo.data
+    # the JPEG fallback of its renditions (images.renditions), decoded like the upload
+    assert response.status_code == 200 and response.data.startswith(b"\xff\xd8\xff")
     assert response.mimetype == "image/jpeg"
     assert "max-age=31536000" in response.headers["Cache-Control"]
     for bad in ("../../wsgi.py", "..%2F..%2Fwsgi.py", ".hidden.jpg", "x.svg", "nothere1234.jpg"):

@@ -139,3 +139,16 @@ VALID_CHECKOUT = {
 @pytest.fixture
 def checkout_details() -> dict[str, str]:
     return dict(VALID_CHECKOUT)
+
+
+@pytest.fixture
+def set_stock(in_db):
+    """set_stock(sweet, grams): the stock changed behind the cart's back (sold in the shop)."""
+    def change(sweet: Sweet, value: int):
+        from sweetshop.models import Product
+
+        def apply():
+            db.session.get(Product, sweet.id).stock = value
+            db.session.commit()
+        in_db(apply)
+    return change

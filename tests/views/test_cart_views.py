@@ -178,10 +178,12 @@ def test_removing_with_htmx_twice_is_fine(shopper, kaju, count):
     assert "500 g" not in html_of(second)
 
 
-def test_a_cart_over_the_stock_shows_the_problem_and_blocks_checkout(shopper, make_sweet):
-    kaju = make_sweet("Kaju Katli", stock=1000)
+def test_a_cart_over_the_stock_shows_the_problem_and_blocks_checkout(shopper, make_sweet,
+                                                                  set_stock):
+    kaju = make_sweet("Kaju Katli", stock=1500)
     shopper.add(kaju, "500 g")
     shopper.add(kaju, "1 kg")
+    set_stock(kaju, 1000)  # sold in the shop meanwhile: adding more is refused at once now
 
     html = html_of(shopper.client.get("/cart"))
 

@@ -52,10 +52,12 @@ def test_checkout_with_an_empty_cart_redirects_to_the_cart(client):
     assert response.headers["Location"] == "/cart"
 
 
-def test_checkout_with_a_cart_over_the_stock_redirects_to_the_cart(shopper, make_sweet):
-    kaju = make_sweet("Kaju Katli", stock=1000)
+def test_checkout_with_a_cart_over_the_stock_redirects_to_the_cart(shopper, make_sweet,
+                                                                   set_stock):
+    kaju = make_sweet("Kaju Katli", stock=1500)
     shopper.add(kaju, "500 g")
     shopper.add(kaju, "1 kg")
+    set_stock(kaju, 1000)  # sold in the shop meanwhile: adding more is refused at once now
 
     response = shopper.client.get("/checkout")
 

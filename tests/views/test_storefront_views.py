@@ -29,9 +29,10 @@ def test_home_lists_sweets_with_from_prices_and_marks_the_sold_out_one(client, s
     assert response.status_code == 200
     html = html_of(response)
     assert html.startswith("<!doctype html>")
-    assert "Kaju Katli" in html and "from ₹300" in html
-    assert "Besan Laddoo" in html and "from ₹160" in html
-    assert "Dry Fruit Barfi" in html and "from ₹420" in html
+    # the default pack's price, in bold, and the pack (issue 13)
+    assert "Kaju Katli" in html and "<b>₹300</b>" in html
+    assert "Besan Laddoo" in html and "<b>₹160</b>" in html
+    assert "Dry Fruit Barfi" in html and "<b>₹420</b>" in html
     assert html.count("Out of stock") == 1
     card = html[html.index("Dry Fruit Barfi"):]
     assert card.index("Out of stock") < card.index("</li>")
