@@ -163,7 +163,7 @@ def test_whatsapp_without_a_template_for_the_message_falls_back_to_sms(ctx, twil
 
 def test_console_backend_logs_the_message_and_records_it_sent(ctx, caplog):
     place_order()
-    caplog.set_level("INFO", logger="sweetshop.messages")
+    caplog.set_level("INFO", logger="sweetshop.console_messages")
     row = notifications()[0]
     assert outbox.deliver(row.id) == "sent"
     db.session.refresh(row)
