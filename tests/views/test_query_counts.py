@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from sweetshop import page_cache
 from sweetshop.extensions import db
 from sweetshop.models import Cart, CartLine, Category, Product, Unit, Variant
 from sweetshop.services import cart as cart_service
 from sweetshop.services.stock import record_movement
-from sweetshop import page_cache
 from tests.sql_statements import counting_statements
 
 SMALL, LARGE = 3, 30
