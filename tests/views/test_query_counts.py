@@ -109,6 +109,14 @@ def test_pages_make_the_same_number_of_queries_for_3_or_30_sweets(app, client, i
     assert small <= 8
 
 
+@pytest.mark.parametrize("page", ["home", "category", "product", "cart", "checkout"])
+def test_the_settings_row_is_read_at_most_once_per_request(app, client, in_db, page):
+    shop = Shop(in_db, stock=5000)
+    shop.grow_to(SMALL)
+    _, statements = measure(app, client, shop, page)
+    assert sum("FROM shop_settings" in s for s in statements) <= 1, "\n".join(statements)
+
+
 CATALOGUE_PAGES = ["home", "category", "product"]
 
 
