@@ -12,6 +12,7 @@
 | DB_STATEMENT_TIMEOUT | seconds one statement may run on the server (statement_timeout; 0: no limit) | 2.5 |
 | DB_LOCK_TIMEOUT     | seconds a statement waits for a row or table lock (lock_timeout; 0: no limit) | 2 |
 | DB_ANSWER_TIMEOUT   | seconds to wait for any answer from PostgreSQL before the connection is dropped (bounds a paused server, which cannot enforce statement_timeout; 0: no limit) | 3 |
+| DB_PING_AFTER_IDLE  | seconds a pooled connection may sit idle before it is pinged when next taken (a restart or idle timeout may have dropped it); busy ones are not pinged | 1 |
 | REDIS_URL           | Redis URL for the job queue and rate limits                    | required (make run starts an embedded one) |
 | REDIS_SOCKET_TIMEOUT | seconds a request waits for Redis (connect, then each reply) before going on without it | 0.5 |
 | REDIS_BREAKER_SECONDS | after a Redis failure, requests skip Redis this long (limits fail open or closed, jobs wait for the sweeper) | 5 |
@@ -102,6 +103,7 @@ class Config:
         self.DB_STATEMENT_TIMEOUT = float(env.get("DB_STATEMENT_TIMEOUT", "2.5"))
         self.DB_LOCK_TIMEOUT = float(env.get("DB_LOCK_TIMEOUT", "2"))
         self.DB_ANSWER_TIMEOUT = float(env.get("DB_ANSWER_TIMEOUT", "3"))
+        self.DB_PING_AFTER_IDLE = float(env.get("DB_PING_AFTER_IDLE", "1"))
         self.REDIS_URL = env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
         self.REDIS_SOCKET_TIMEOUT = float(env.get("REDIS_SOCKET_TIMEOUT", "0.5"))
         self.REDIS_BREAKER_SECONDS = float(env.get("REDIS_BREAKER_SECONDS", "5"))

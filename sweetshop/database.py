@@ -1,10 +1,12 @@
 """PostgreSQL connections that never leave a customer waiting: every wait is bounded, dead
 connections are dropped at once, and an outage is told apart from a bug.
 
-- engine_options(config): the pool (DB_POOL_SIZE, DB_MAX_OVERFLOW, DB_POOL_TIMEOUT, pre-ping)
+- engine_options(config): the pool (DB_POOL_SIZE, DB_MAX_OVERFLOW, DB_POOL_TIMEOUT)
   and the connection settings (connect timeout, statement and lock timeouts, TCP
   keepalives) for SQLAlchemy, from the DB_* settings in config.py.
-- instrument_engine(engine, config): connections are BoundedConnection, whose every wait for
+- instrument_engine(engine, config): connections idle longer than DB_PING_AFTER_IDLE are
+  pinged when taken from the pool (busy ones are not: no round trip per request); they are
+  BoundedConnection, whose every wait for
   the server (query, commit, rollback, pre-ping) ends after DB_ANSWER_TIMEOUT seconds. A
   paused server (SIGSTOP, a frozen VM) cannot enforce its own statement_timeout and its
   kernel still acknowledges our packets, so only the client can bound that wait; the
@@ -89,7 +91,10 @@ def engine_options(config: Mapping) -> dict:
     if server_settings:
         connect_args["options"] = " ".join(server_settings)
     return {
-        "pool_pre_ping": True,  # a connection the server dropped is found before use
+        # No ping on every checkout (a round trip per request at a rush): instrument_engine
+        # pings only connections idle longer than DB_PING_AFTER_IDLE, which are the ones a
+        # restart or an idle timeout could have dropped unseen.
+        "pool_pre_ping": False,
         "pool_size": config.get("DB_POOL_SIZE", 5),
         "max_overflow": config.get("DB_MAX_OVERFLOW", 5),
         "pool_timeout": config.get("DB_POOL_TIMEOUT", 2),
@@ -105,6 +110,24 @@ def instrument_engine(engine, config: Mapping) -> None:
     connection_class = type("BoundedConnection", (BoundedConnection,),
                             {"answer_timeout": config.get("DB_ANSWER_TIMEOUT") or None})
     retry_for = float(config.get("DB_POOL_TIMEOUT", 2))
+    ping_after = float(config.get("DB_PING_AFTER_IDLE", 1))
+
+    @event.listens_for(engine, "checkin")
+    def idle_from(dbapi_connection, connection_record):
+        connection_record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, connection_record, connection_proxy):
+        """A connection busy a moment ago is alive (a dead one failed its request and was
+        dropped with the pool); one that sat idle is pinged, and replaced if it is dead."""
+        idle_since = connection_record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since <= ping_after:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            log.info("A pooled connection was dead (%s); connecting afresh", _first_line(error))
+            raise sa_exc.DisconnectionError() from error  # the pool replaces it and retries
 
     @event.listens_for(engine, "do_connect")
     def connect(dialect, connection_record, cargs, cparams):

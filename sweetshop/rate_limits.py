@@ -80,6 +80,45 @@ DEFAULT_LIMIT = "600 per minute"
 # Photos (a dozen per home page) and health checks are not limited; Flask-Limiter already
 # leaves /static alone.
 EXEMPT = ("media", "health", "ping")
+# Catalogue pages (what a WhatsApp link brings at a rush) are counted in this process's
+# memory instead of Redis: no network round trip per page. With W web processes a network
+# may read W × LOCAL_PAGE_LIMIT pages a minute, which still stops a scraper or a loop and
+# never a family behind one carrier address; everything that changes state keeps its
+# Redis limit above, exactly as strict.
+LOCAL_PAGES = ("storefront.list_products", "storefront.list_category", "storefront.show_product")
+LOCAL_PAGE_LIMIT = 600  # per client network per minute, per process
+
+
+class LocalWindow:
+    """A fixed one-minute window per key, in memory, for at most `max_keys` keys (the
+    oldest window is dropped first; a flood of addresses cannot grow it without bound)."""
+
+    def __init__(self, limit: int, seconds: float = 60, max_keys: int = 20_000):
+        import threading
+        from collections import OrderedDict
+
+        self.limit, self.seconds, self.max_keys = limit, seconds, max_keys
+        self.windows: OrderedDict[str, list] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def hit(self, key: str, now: float | None = None) -> float:
+        """0 if allowed (and counted), else the seconds until the window ends."""
+        now = time.monotonic() if now is None else now
+        with self.lock:
+            window = self.windows.get(key)
+            if window is None or now >= window[0]:
+                window = [now + self.seconds, 0]
+                self.windows[key] = window
+                self.windows.move_to_end(key)
+                while len(self.windows) > self.max_keys:
+                    self.windows.popitem(last=False)
+            if window[1] >= self.limit:
+                return window[0] - now
+            window[1] += 1
+            return 0.0
+
+
+local_pages = LocalWindow(LOCAL_PAGE_LIMIT)
 
 
 def init_app(app: Flask) -> None:
@@ -96,7 +135,7 @@ def init_app(app: Flask) -> None:
         limiter.request_filter(_redis_is_skipped)
         limiter._sweetshop_breaker_filter = True
 
-    for endpoint in EXEMPT:
+    for endpoint in (*EXEMPT, *LOCAL_PAGES):
         if endpoint in app.view_functions:
             app.view_functions[endpoint] = limiter.exempt(app.view_functions[endpoint])
     for endpoint, rule in POST_LIMITS.items():
@@ -111,6 +150,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(error):
         return refusal_response(retry_after_seconds())
+
+    @app.before_request
+    def count_catalogue_pages_locally():
+        if (request.endpoint not in LOCAL_PAGES
+                or not current_app.config.get("RATELIMIT_ENABLED", True)):
+            return None
+        wait = local_pages.hit(client_network())
+        return refusal_response(math.ceil(wait)) if wait else None
 
     @app.before_request
     def fail_closed_without_redis():

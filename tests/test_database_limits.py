@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import psycopg
 import pytest
 from psycopg import errors as pg_errors
 from sqlalchemy import exc, text
@@ -34,7 +35,7 @@ def test_pool_size_overflow_and_wait_are_settings(app_with):
     with shop.app_context():
         pool = db.engine.pool
         assert (pool.size(), pool._max_overflow, pool._timeout) == (7, 3, 3)
-        assert pool._pre_ping
+        assert not pool._pre_ping  # pinged only after DB_PING_AFTER_IDLE (database.py)
 
 
 def test_every_connection_has_statement_and_lock_timeouts(ctx):
@@ -160,3 +161,32 @@ def test_a_connection_that_dies_before_teardown_does_not_break_the_response(app_
 
     assert response.status_code == 200 and response.get_data(as_text=True) == "served"
     assert client.get("/_probe").status_code == 200  # a fresh connection, nothing left over
+
+
+def test_only_a_connection_that_sat_idle_is_pinged_and_a_dead_one_is_replaced(app_with):
+    """No round trip per checkout at a rush; a connection that sat idle (and may have been
+    dropped by a restart) is pinged, and one the server killed is replaced unseen."""
+    shop = app_with(DB_PING_AFTER_IDLE=0.2, DB_POOL_SIZE=1, DB_MAX_OVERFLOW=0)
+    with shop.app_context():
+        engine = db.engine
+    pings = []
+    original = engine.dialect.do_ping
+    engine.dialect.do_ping = lambda dbapi_connection: pings.append(1) or original(
+        dbapi_connection)
+    try:
+        with engine.connect() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        for _ in range(5):  # busy: straight back into use, no ping
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT pg_backend_pid()")).scalar() == pid
+        assert pings == []
+        with psycopg.connect(str(engine.url.set(drivername="postgresql")
+                                 .render_as_string(hide_password=False)),
+                             autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        time.sleep(0.3)
+        with engine.connect() as conn:  # idle, pinged, found dead, replaced
+            assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+        assert pings == [1]
+    finally:
+        engine.dialect.do_ping = original

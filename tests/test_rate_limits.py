@@ -176,3 +176,71 @@ def test_photos_are_not_rate_limited_like_pages(app):
     # Default limits count per page (endpoint): a page with a dozen photos must not use up
     # the photo route's allowance for everyone behind the same carrier address.
     assert out.stdout.strip().splitlines()[-1] == "[404, 404, 404, 404, 404] [200, 200, 200, 429]"
+
+
+CATALOGUE_WITHOUT_REDIS_SCRIPT = """
+import sys
+import redis
+from sweetshop import create_app
+url = sys.argv[1]
+app = create_app({"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": url})
+client = app.test_client()
+spy = redis.Redis.from_url(url)
+def calls():
+    stats = spy.info("commandstats")
+    return sum(v["calls"] for k, v in stats.items() if not k.startswith(("cmdstat_info", "cmdstat_config")))
+spy.config_resetstat()
+pages = [client.get(path).status_code for path in ["/", "/c/nothing-here", "/p/nothing"] * 5]
+catalogue = calls()
+client.get("/cart")
+print(pages.count(200) + pages.count(404), catalogue, calls() > catalogue)
+"""
+
+
+def test_catalogue_pages_cost_no_redis_round_trip_but_the_cart_keeps_its_limit(app):
+    """At a rush the catalogue's limit is counted in memory (rate_limits.LOCAL_PAGES): not
+    one Redis command for 15 pages, while the cart page still counts in Redis."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
+    from tests.fakes.redis_server import RedisServer
+
+    limits = RedisServer().start()
+    try:
+        env = dict(os.environ, SWEETSHOP_ENV="testing", SECRET_KEY="x" * 32,
+                   DATABASE_URL=TEST_DATABASE_URL, REDIS_URL=TEST_REDIS_URL)
+        out = subprocess.run([sys.executable, "-c", CATALOGUE_WITHOUT_REDIS_SCRIPT, limits.url],
+                             env=env, cwd=Path(__file__).resolve().parents[1],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert out.stdout.strip().splitlines()[-1] == "15 0 True"
+    finally:
+        limits.stop()
+
+
+def test_the_local_page_limit_refuses_a_flood_and_forgets_old_addresses():
+    from sweetshop.rate_limits import LocalWindow
+
+    window = LocalWindow(limit=3, seconds=60, max_keys=2)
+    assert [window.hit("10.0.0.1", now=0) for _ in range(3)] == [0, 0, 0]
+    assert window.hit("10.0.0.1", now=1) == 59  # refused until the minute is over
+    assert window.hit("10.0.0.2", now=1) == 0   # a neighbour is not
+    assert window.hit("10.0.0.1", now=60) == 0  # a new minute
+    window.hit("10.0.0.3", now=61)
+    assert len(window.windows) == 2             # bounded memory
+
+
+def test_a_flood_of_catalogue_pages_is_refused_with_the_429_page(limited_app, monkeypatch):
+    from sweetshop import rate_limits
+
+    monkeypatch.setattr(rate_limits, "local_pages", rate_limits.LocalWindow(limit=5))
+    client = limited_app.test_client()
+    statuses = [client.get("/", environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code
+                for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    refused = client.get("/", environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert client.get("/", environ_base={"REMOTE_ADDR": "10.9.9.10"}).status_code == 200

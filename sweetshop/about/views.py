@@ -29,7 +29,7 @@ def show_policy(slug: str):
         body=shop_profile.paragraphs(shop_profile.policy_text(slug)))
 
 
-@bp.get("/delivery")
+@bp.get("/delivery-check")  # /delivery is the delivery person's view (issue 14)
 def check_delivery():
     """Do you deliver to me? Answers in place with htmx (the #delivery-answer block), as a
     page without; the pincode is remembered for the cart and checkout."""

@@ -1,6 +1,7 @@
 """The shop's settings row."""
 import re
 
+from flask import g, has_app_context
 from sqlalchemy.dialects.postgresql import insert
 
 from ..extensions import db
@@ -21,6 +22,10 @@ def get_settings() -> ShopSettings:
         with db.engine.begin() as connection:
             connection.execute(insert(ShopSettings).values(id=1).on_conflict_do_nothing())
         settings = db.session.get(ShopSettings, 1)
+    # The session's identity map holds rows weakly: without a strong reference a second
+    # read in the same request (the cart, then the layout) would query again.
+    if has_app_context():
+        g.shop_settings_row = settings
     return settings
 
 

@@ -38,7 +38,8 @@ def staff_requests(app):
     found = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
-            if not rule.rule.startswith(STAFF_PREFIXES) or rule.endpoint in PUBLIC_ENDPOINTS:
+            staff_rule = any(rule.rule == p or rule.rule.startswith(p + "/") for p in STAFF_PREFIXES)
+            if not staff_rule or rule.endpoint in PUBLIC_ENDPOINTS:
                 continue
             values = {name: _sample(rule._converters.get(name)) for name in rule.arguments}
             url = url_for(rule.endpoint, **values)

@@ -2,7 +2,7 @@
 (SIGSTOP), resume, stop and start again: for fault tests that must not disturb the
 suite's Redis.
 
-Ports come from REDIS_FAULT_PORTS ("first-last", default 26400-26499), the first free one.
+Ports: a free one the system picks, or the first free one of REDIS_FAULT_PORTS ("first-last").
 """
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ import time
 
 
 def _free_port() -> int:
+    if "REDIS_FAULT_PORTS" not in os.environ:  # any free port: xdist workers never collide
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
     first, last = (int(p) for p in os.environ.get("REDIS_FAULT_PORTS", "26400-26499").split("-"))
     for port in range(first, last + 1):
         with socket.socket() as s:

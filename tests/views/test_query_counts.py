@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from sweetshop import page_cache
 from sweetshop.extensions import db
 from sweetshop.models import Cart, CartLine, Category, Product, Unit, Variant
 from sweetshop.services import cart as cart_service
@@ -76,10 +77,16 @@ def page_paths(shop: Shop) -> dict[str, str]:
     }
 
 
-def measure(app, client, shop: Shop, page: str, headers=None) -> tuple[int, list[str]]:
+def measure(app, client, shop: Shop, page: str, headers=None,
+            cached: bool = False) -> tuple[int, list[str]]:
+    """Statements of one request after a warm-up (the settings row, the CSRF session); a
+    catalogue page is measured rendered afresh unless `cached`."""
     client.set_cookie("cart", shop.cart_token)
     path = page_paths(shop)[page]
-    client.get(path, headers=headers)  # warm up: the settings row, the CSRF session
+    client.get(path, headers=headers)
+    client.get(path, headers=headers)
+    if not cached:
+        page_cache.pages.clear()
     with counting_statements(app) as statements:
         response = client.get(path, headers=headers)
     assert response.status_code in (200, 303), (path, response.status_code)
@@ -102,6 +109,30 @@ def test_pages_make_the_same_number_of_queries_for_3_or_30_sweets(app, client, i
     # Checkout also reads the open pre-order windows and the shown days' slot bookings
     # (issue 11; tests/slots/test_slot_queries.py holds them steady for any number of slots).
     assert small <= (10 if page == "checkout" else 8)
+
+
+@pytest.mark.parametrize("page", ["home", "category", "product", "cart", "checkout"])
+def test_the_settings_row_is_read_at_most_once_per_request(app, client, in_db, page):
+    shop = Shop(in_db, stock=5000)
+    shop.grow_to(SMALL)
+    _, statements = measure(app, client, shop, page)
+    assert sum("FROM shop_settings" in s for s in statements) <= 1, "\n".join(statements)
+
+
+CATALOGUE_PAGES = ["home", "category", "product"]
+
+
+@pytest.mark.parametrize("page", CATALOGUE_PAGES)
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_a_cached_catalogue_page_costs_one_statement(app, client, in_db, page, htmx):
+    """Version, stock and cart badge in one statement, on an autocommit connection (no
+    BEGIN, no ROLLBACK): what a catalogue page costs while nothing it shows changes."""
+    shop = Shop(in_db, stock=5000)
+    shop.grow_to(LARGE)
+    count, statements = measure(app, client, shop, page,
+                                {"HX-Request": "true"} if htmx else None, cached=True)
+    assert count == 1, "\n".join(statements)
+    assert "catalogue_version" in statements[0]
 
 
 def test_a_cart_full_of_stock_problems_is_still_bounded(app, client, in_db):

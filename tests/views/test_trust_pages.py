@@ -38,13 +38,13 @@ def test_policy_text_the_owner_types_is_shown_as_text_never_html(client, in_db):
 
 def test_pincode_check_answers_in_place_and_lists_areas_when_no(client, shop_settings):
     shop_settings(serviceable_pincodes="560001, 560038")
-    yes = client.get("/delivery?pincode=560038", headers={"HX-Request": "true"})
+    yes = client.get("/delivery-check?pincode=560038", headers={"HX-Request": "true"})
     body = yes.get_data(as_text=True)
     assert yes.status_code == 200 and "Yes, we deliver to 560038" in body and "<html" not in body
     assert "pincode=560038" in yes.headers["Set-Cookie"]
-    no = client.get("/delivery?pincode=110001").get_data(as_text=True)
+    no = client.get("/delivery-check?pincode=110001").get_data(as_text=True)
     assert "do not deliver to 110001" in no and "560001, 560038" in no and "<html" in no
-    bad = client.get("/delivery?pincode=12", headers={"HX-Request": "true"})
+    bad = client.get("/delivery-check?pincode=12", headers={"HX-Request": "true"})
     assert bad.status_code == 422 and "6 digits" in bad.get_data(as_text=True)
 
 
@@ -52,7 +52,7 @@ def test_the_checked_pincode_is_remembered_at_checkout(client, make_sweet, shopp
                                                        shop_settings):
     shop_settings(serviceable_pincodes="560038")
     kaju = make_sweet("Kaju Katli", stock=2000)
-    client.get("/delivery?pincode=560038")
+    client.get("/delivery-check?pincode=560038")
     shopper.add(kaju, "500 g")
     checkout = client.get("/checkout").get_data(as_text=True)
     assert 'name="pincode"' in checkout and 'value="560038"' in checkout
