@@ -201,3 +201,21 @@ def test_a_new_category_shows_in_the_menu_at_once(client, in_db, make_sweet):
         db.session.commit()
     in_db(add)
     assert "Sugar-free" in client.get("/").get_data(as_text=True)
+
+
+def test_each_cart_sees_its_own_steppers_on_a_cached_home_page(app, in_db, make_sweet):
+    """The cards' − n + steppers come from the cart, read live with the version: two
+    visitors never see each other's quantities, and a change shows at once."""
+    from sweetshop.services import cart as cart_service
+
+    sweet = make_sweet("Kaju Katli", stock=5000)
+    default = sweet.packs["250 g"]
+    token = in_db(lambda: cart_service.add_to_cart(None, default, 2)[0])
+    empty, full = app.test_client(), app.test_client()
+    full.set_cookie("cart", token)
+    assert 'class="stepper"' not in empty.get("/").get_data(as_text=True)
+    page = full.get("/").get_data(as_text=True)
+    assert 'class="stepper"' in page and 'aria-live="polite">2<' in page
+    assert 'class="stepper"' not in empty.get("/").get_data(as_text=True)  # from the cache
+    in_db(lambda: cart_service.add_to_cart(token, default, 1))
+    assert 'aria-live="polite">3<' in full.get("/").get_data(as_text=True)
