@@ -11,6 +11,7 @@ from flask import (
 )
 
 from ..htmx import is_htmx, render_page_or_block, wants_fragment
+from ..i18n import gettext as _
 from ..services import cart as cart_service
 from ..services.errors import DomainError
 from ..web import CART_COOKIE
@@ -40,7 +41,7 @@ def add_item():
     token, variant = cart_service.add_to_cart(
         _token(), request.form.get("variant_id"), request.form.get("quantity", 1)
     )
-    message = f"Added {variant.name} {variant.product.name} to your cart."
+    message = _('Added %(name)s %(name2)s to your cart.', name=variant.name, name2=variant.product.name)
     if is_htmx():
         count = cart_service.cart_count(token)
         response = make_response(render_template("cart/_added.html", message=message,

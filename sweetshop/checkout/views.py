@@ -2,6 +2,7 @@
 from flask import Blueprint, flash, redirect, request, url_for
 
 from ..htmx import render_page_or_block
+from ..i18n import gettext as _
 from ..models import OrderStatus, PaymentMethod
 from ..orders.views import thank_on_next_visit
 from ..services import cart as cart_service
@@ -32,10 +33,10 @@ def render_refused(refusal: str):
 def show_checkout():
     view = cart_service.view_cart(request.cookies.get(CART_COOKIE))
     if view.is_empty:
-        flash("Your cart is empty. Add some sweets first.", "info")
+        flash(_("Your cart is empty. Add some sweets first."), "info")
         return redirect(url_for("cart.show_cart"), 303)
     if not view.can_checkout:
-        flash("Please fix the items marked below before checking out.", "error")
+        flash(_("Please fix the items marked below before checking out."), "error")
         return redirect(url_for("cart.show_cart"), 303)
     form = CheckoutForm(online_payment=checkout_service.online_payment_enabled())
     form.idempotency_key.data = checkout_service.new_idempotency_key()

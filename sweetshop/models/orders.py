@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import gettext as _
 from .base import created_at_column
 from .catalog import Unit
 
@@ -62,7 +63,7 @@ class PaymentMethod(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"cod": "Cash on delivery", "online": "Paid online"}[self.value]
+        return {"cod": _("Cash on delivery"), "online": _("Paid online")}[self.value]
 
 
 class Order(db.Model):

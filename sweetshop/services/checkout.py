@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..formatting import format_rupees
+from ..i18n import gettext as _
 from ..models import (
     Cart,
     Order,
@@ -129,7 +130,7 @@ def place_order(cart_token: str | None, details: CustomerDetails, idempotency_ke
     OutOfStock, PricesChanged, ShopClosed or InvalidInput, writing nothing.
     """
     if not idempotency_key or not IDEMPOTENCY_KEY.match(idempotency_key):
-        raise InvalidInput("This form has expired. Please review your order and try again.")
+        raise InvalidInput(_("This form has expired. Please review your order and try again."))
     try:
         return _place_order(cart_token, details, idempotency_key, seen_basket)
     except IntegrityError:
@@ -154,12 +155,12 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
         return existing
     if cart is None or not cart.lines:
         db.session.rollback()
-        raise EmptyCart("Your cart is empty. Add some sweets before checking out.")
+        raise EmptyCart(_("Your cart is empty. Add some sweets before checking out."))
 
     settings = get_settings()
     if not settings.is_open:
         db.session.rollback()
-        raise ShopClosed("The shop is closed for orders right now. Please come back soon.")
+        raise ShopClosed(_("The shop is closed for orders right now. Please come back soon."))
 
     # Lock every product in the cart, in id order, before reading its stock.
     product_ids = sorted({line.variant.product_id for line in cart.lines})
@@ -179,14 +180,14 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
     if problems:
         db.session.rollback()
         if short:
-            raise OutOfStock("Some sweets sold out while you were shopping: " + problems)
-        raise CartNeedsAttention("Please check your cart: " + problems)
+            raise OutOfStock(_("Some sweets sold out while you were shopping: ") + problems)
+        raise CartNeedsAttention(_("Please check your cart: ") + problems)
     if view.problems:
         db.session.rollback()
         raise CartNeedsAttention(" ".join(view.problems))
     if seen_basket is not None and read_basket(seen_basket) != _basket_of(view):
         db.session.rollback()
-        raise PricesChanged("Prices changed, please check your order below and place it again.")
+        raise PricesChanged(_("Prices changed, please check your order below and place it again."))
     _check_rules(settings, details, view.subtotal_paise + view.delivery_fee_paise)
     # An online order holds its stock while it waits for payment; it is "placed" (and the
     # messages go out) only once paid. services/payments/ takes it from here.
@@ -226,7 +227,7 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
         taken[line.product.id] += line.base_quantity
     order.history.append(OrderStatusChange(
         from_status=None, to_status=first_status, actor="customer",
-        note="Order placed, waiting for online payment" if online else "Order placed"))
+        note="Order placed, waiting for online payment" if online else _("Order placed")))
     db.session.flush()  # the order id, for the ledger
     for product_id in product_ids:
         record_movement(products[product_id], -taken[product_id], "sale", order_id=order.id,
@@ -245,18 +246,16 @@ def _check_rules(settings, details: CustomerDetails, total_paise: int) -> None:
     if pincodes and details.pincode not in pincodes:
         db.session.rollback()
         raise InvalidInput(
-            f"Sorry, we do not deliver to {details.pincode} yet. "
-            "Please use an address in our delivery area.", field="pincode")
+            _('Sorry, we do not deliver to %(pincode)s yet. Please use an address in our delivery area.', pincode=details.pincode), field="pincode")
     if details.payment_method is PaymentMethod.ONLINE and not online_payment_enabled():
         db.session.rollback()
-        raise InvalidInput("Online payment is not available right now. Please choose cash on "
-                           "delivery.", field="payment_method")
+        raise InvalidInput(_("Online payment is not available right now. Please choose cash on "
+                           "delivery."), field="payment_method")
     if (details.payment_method is PaymentMethod.COD and settings.cod_max_paise
             and total_paise > settings.cod_max_paise):
         db.session.rollback()
         raise InvalidInput(
-            f"Cash on delivery is available for orders up to "
-            f"{format_rupees(settings.cod_max_paise)}.", field="payment_method")
+            _('Cash on delivery is available for orders up to %(cod_max_paise)s.', cod_max_paise=format_rupees(settings.cod_max_paise)), field="payment_method")
 
 
 def get_order_by_token(token: str) -> Order | None:

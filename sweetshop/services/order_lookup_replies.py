@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..formatting import format_local_time, format_rupees
+from ..i18n import gettext as _
 from ..models import Order
 from .messages import order_link
 from .shop import get_settings
@@ -18,12 +19,9 @@ def latest_order_reply(phone: str) -> str:
     shop = get_settings().name
     if order is None:
         return unknown_number_reply()
-    return (f"{shop}: your latest order #{order.number} ({format_local_time(order.created_at)}, "
-            f"{format_rupees(order.total_paise)}) is {order.status.label.lower()}. "
-            f"Details: {order_link(order)}")
+    return (_('%(shop)s: your latest order #%(number)s (%(created_at)s, %(total_paise)s) is %(value)s. Details: %(order)s', shop=shop, number=order.number, created_at=format_local_time(order.created_at), total_paise=format_rupees(order.total_paise), value=order.status.label.lower(), order=order_link(order)))
 
 
 def unknown_number_reply() -> str:
     shop = get_settings().name
-    return (f"Namaste from {shop}! We could not find an order for this number. "
-            f"See our sweets and order here: {current_app.config['PUBLIC_BASE_URL']}/")
+    return (_('Namaste from %(shop)s! We could not find an order for this number. See our sweets and order here: %(value)s/', shop=shop, value=current_app.config['PUBLIC_BASE_URL']))
