@@ -2,6 +2,7 @@
 from flask import Blueprint, flash, redirect, request, url_for
 
 from ..htmx import render_page_or_block
+from ..i18n import current_language
 from ..i18n import gettext as _
 from ..models import OrderStatus, PaymentMethod
 from ..orders.views import thank_on_next_visit
@@ -62,6 +63,7 @@ def place_order():
         payment_method=PaymentMethod(form.payment_method.data),
         notify_whatsapp=bool(form.notify_whatsapp.data),
         client_network=payments_service.hold_network(request.remote_addr),
+        language=current_language(),
     )
     try:
         order = checkout_service.place_order(token, details, key,

@@ -7,6 +7,7 @@ from .lookup import LookupAttempt, LookupCode, LookupSession
 from .notifications import KnownPhone, Notification, WhatsAppWindow
 from .orders import Order, OrderItem, OrderStatus, OrderStatusChange, PaymentMethod, PaymentStatus
 from .payments import Payment, PaymentAttempt, Refund, WebhookEvent
+from .search import SearchQuery
 from .shop import ShopSettings
 
 __all__ = [
@@ -14,5 +15,5 @@ __all__ = [
     "Order", "OrderItem", "OrderStatusChange", "OrderStatus", "PaymentStatus", "PaymentMethod",
     "ShopSettings", "AdminUser", "AdminSession", "LoginAttempt",
     "Notification", "WhatsAppWindow", "KnownPhone", "LookupCode", "LookupAttempt", "LookupSession",
-    "Payment", "PaymentAttempt", "Refund", "WebhookEvent",
+    "Payment", "PaymentAttempt", "Refund", "WebhookEvent", "SearchQuery",
 ]

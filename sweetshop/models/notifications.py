@@ -31,6 +31,8 @@ class Notification(db.Model):
     channel: Mapped[str] = mapped_column(String(10))       # sms | whatsapp
     to: Mapped[str] = mapped_column(String(20))            # E.164
     body: Mapped[str] = mapped_column(Text)                 # the text (SMS, or WhatsApp free text)
+    # The language `body` is written in (the order's, or the page's for a one-time code).
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     variables: Mapped[dict] = mapped_column(JSON, default=dict)  # WhatsApp template variables
     status: Mapped[str] = mapped_column(String(20), default="queued")
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)

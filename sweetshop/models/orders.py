@@ -94,6 +94,8 @@ class Order(db.Model):
     pincode: Mapped[str] = mapped_column(String(6))
     note: Mapped[str] = mapped_column(String(500), default="")
     notify_whatsapp: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language the customer checked out in: every message to them is written in it.
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     # Money is BIGINT: ORDER_MAX_PAISE caps an order, the columns never should.
     subtotal_paise: Mapped[int] = mapped_column(BigInteger)
     delivery_fee_paise: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -128,6 +130,9 @@ class OrderItem(db.Model):
     variant_id: Mapped[int | None] = mapped_column(ForeignKey("variant.id", ondelete="SET NULL"))
     product_name: Mapped[str] = mapped_column(String(120))
     pack_name: Mapped[str] = mapped_column(String(60))
+    # The Hindi names as they were when ordered ('' when the owner had given none).
+    product_name_hi: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    pack_name_hi: Mapped[str] = mapped_column(String(60), default="", server_default="")
     unit: Mapped[Unit] = mapped_column(_enum(Unit, "unit"))
     pack_quantity: Mapped[int] = mapped_column(Integer)  # grams or pieces in one pack
     quantity: Mapped[int] = mapped_column(Integer)       # number of packs

@@ -8,8 +8,6 @@ pack or with two defaults.
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -18,9 +16,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import images
 from ..extensions import db
+from ..i18n import gettext as _
 from ..images import CleanImage
 from ..integrations import cloudinary as photos
 from ..models import Category, Product, Unit, Variant
+from ..search.keys import slug_words, split_aliases
+from ..search.service import refresh_category, refresh_product
 from .errors import DomainError, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,10 @@ class ProductDetails:
     unit: Unit
     active: bool
     low_stock_threshold: int
+    # Hindi beside English (either may be empty), and the other names customers search by.
+    name_hi: str = ""
+    description_hi: str = ""
+    aliases: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class PackDetails:
     name: str
     quantity: int
     price_paise: int
+    name_hi: str = ""
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -95,10 +101,13 @@ def is_low_on_stock(product: Product) -> bool:
 # --- slugs -------------------------------------------------------------------------------
 
 def slugify(text: str) -> str:
-    """'Kaju Katli (Premium)' -> 'kaju-katli-premium'; non-Latin names fall back to 'item'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:60].strip("-") or "item"
+    """'Kaju Katli (Premium)' -> 'kaju-katli-premium', 'मलाई पेड़ा' -> 'malai-peda'
+    (transliterated: search.keys.to_latin). A name with no letters to transliterate (emoji,
+    a script we do not romanize) gets a short word made from its characters' code points."""
+    slug = slug_words(text)[:60].strip("-")
+    if not slug:
+        slug = "s-" + "-".join(f"{ord(c):x}" for c in (text or "").strip()[:4]).lower()
+    return slug.strip("-") or "sweet"
 
 
 def _unique_slug(model, name: str, exclude_id: int | None = None) -> str:
@@ -130,27 +139,41 @@ def _check_category_name_free(name: str, exclude_id: int | None = None) -> None:
         raise DomainError("There is already a category with that name.", field="name")
 
 
-def create_category(name: str) -> Category:
+def _clean_hindi(text: str | None, limit: int) -> str:
+    text = " ".join((text or "").split())
+    if len(text) > limit:
+        raise InvalidInput(_("Please keep the Hindi name under %(limit)s characters.",
+                             limit=limit), field="name_hi")
+    return text
+
+
+def create_category(name: str, name_hi: str = "") -> Category:
     """Add a category at the end of the list. Commits."""
-    name = _clean_name(name, 80, "category")
+    name_hi = _clean_hindi(name_hi, 80)
+    name = _clean_name(name or name_hi, 80, "category")
     _check_category_name_free(name)
     last = db.session.scalar(select(func.max(Category.position))) or 0
-    category = Category(name=name, slug=_unique_slug(Category, name), position=last + 1)
+    category = Category(name=name, name_hi=name_hi, slug=_unique_slug(Category, name),
+                        position=last + 1)
     db.session.add(category)
     _commit_or_clash("There is already a category with that name.")
     return category
 
 
-def rename_category(category_id: int, name: str) -> Category:
-    """Rename; the slug follows the name so storefront links read well. Commits."""
+def rename_category(category_id: int, name: str, name_hi: str | None = None) -> Category:
+    """Rename (and the Hindi name, unless None); the slug follows the name so storefront
+    links read well; the category's sweets are found by its new words. Commits."""
     category = db.session.get(Category, category_id, with_for_update=True)
     if category is None:
-        raise NotFound("We could not find that category.")
-    name = _clean_name(name, 80, "category")
+        raise NotFound(_("We could not find that category."))
+    if name_hi is not None:
+        category.name_hi = _clean_hindi(name_hi, 80)
+    name = _clean_name(name or category.name_hi, 80, "category")
     _check_category_name_free(name, category.id)
     if name != category.name:
         category.name = name
         category.slug = _unique_slug(Category, name, category.id)
+    refresh_category(category)
     _commit_or_clash("There is already a category with that name.")
     return category
 
@@ -189,7 +212,11 @@ def _commit_or_clash(message: str, field: str = "name") -> None:
 # --- products ----------------------------------------------------------------------------
 
 def _check_product_details(details: ProductDetails, exclude_id: int | None = None) -> str:
-    name = _clean_name(details.name, 120, "sweet")
+    name = _clean_name(details.name or details.name_hi, 120, "sweet")
+    _clean_hindi(details.name_hi, 120)
+    if len(details.aliases or "") > 500:
+        raise InvalidInput(_("Please keep the other names under 500 characters."),
+                           field="aliases")
     if db.session.get(Category, details.category_id) is None:
         raise InvalidInput("Please choose a category from the list.", field="category_id")
     if not 0 <= details.low_stock_threshold <= 10_000_000:
@@ -220,10 +247,15 @@ def create_product(details: ProductDetails, packs: list[PackDetails]) -> Product
     product = Product(name=name, slug=_unique_slug(Product, name),
                       description=(details.description or "").strip(),
                       category_id=details.category_id, unit=details.unit, active=details.active,
-                      low_stock_threshold=details.low_stock_threshold, position=last + 1, stock=0)
+                      low_stock_threshold=details.low_stock_threshold, position=last + 1, stock=0,
+                      name_hi=_clean_hindi(details.name_hi, 120),
+                      description_hi=(details.description_hi or "").strip(),
+                      aliases=_clean_aliases(details.aliases))
     db.session.add(product)
+    refresh_product(product)
     for position, pack in enumerate(packs):
-        product.variants.append(Variant(name=pack.name, quantity=pack.quantity,
+        product.variants.append(Variant(name=pack.name, name_hi=_clean_hindi(pack.name_hi, 60),
+                                        quantity=pack.quantity,
                                         price_paise=pack.price_paise, position=position,
                                         is_default=position == 0, active=True))
     _commit_or_clash("There is already a sweet with that name.")
@@ -248,8 +280,17 @@ def update_product(product_id: int, details: ProductDetails) -> Product:
     product.unit = details.unit
     product.active = details.active
     product.low_stock_threshold = details.low_stock_threshold
+    product.name_hi = _clean_hindi(details.name_hi, 120)
+    product.description_hi = (details.description_hi or "").strip()
+    product.aliases = _clean_aliases(details.aliases)
+    refresh_product(product)
     _commit_or_clash("There is already a sweet with that name.")
     return product
+
+
+def _clean_aliases(aliases: str | None) -> str:
+    """'kaju barfi ,, काजू  कतली' -> 'kaju barfi, काजू कतली'."""
+    return ", ".join(dict.fromkeys(" ".join(a.split()) for a in split_aliases(aliases or "")))
 
 
 # --- packs -------------------------------------------------------------------------------
@@ -288,10 +329,12 @@ def _check_pack_name_free(product: Product, name: str, exclude_id: int | None = 
 def add_pack(product_id: int, pack: PackDetails) -> Variant:
     """Add a pack at the end; the first active pack of a product becomes its default. Commits."""
     product, _ = _locked_product_and_pack(product_id)
-    pack = PackDetails(" ".join(pack.name.split()), pack.quantity, pack.price_paise)
+    pack = PackDetails(" ".join(pack.name.split()), pack.quantity, pack.price_paise,
+                       _clean_hindi(pack.name_hi, 60))
     _check_pack(pack, product.unit)
     _check_pack_name_free(product, pack.name)
-    variant = Variant(name=pack.name, quantity=pack.quantity, price_paise=pack.price_paise,
+    variant = Variant(name=pack.name, name_hi=pack.name_hi, quantity=pack.quantity,
+                      price_paise=pack.price_paise,
                       position=max((v.position for v in product.variants), default=-1) + 1,
                       active=True, is_default=not any(v.is_default for v in product.variants))
     product.variants.append(variant)
@@ -302,10 +345,12 @@ def add_pack(product_id: int, pack: PackDetails) -> Variant:
 def update_pack(product_id: int, variant_id: int, pack: PackDetails) -> Variant:
     """Rename or re-price a pack. Orders already placed keep their own copy. Commits."""
     product, variant = _locked_product_and_pack(product_id, variant_id)
-    pack = PackDetails(" ".join(pack.name.split()), pack.quantity, pack.price_paise)
+    pack = PackDetails(" ".join(pack.name.split()), pack.quantity, pack.price_paise,
+                       _clean_hindi(pack.name_hi, 60))
     _check_pack(pack, product.unit)
     _check_pack_name_free(product, pack.name, variant.id)
     variant.name, variant.quantity, variant.price_paise = pack.name, pack.quantity, pack.price_paise
+    variant.name_hi = pack.name_hi
     db.session.commit()
     return variant
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..formatting import format_rupees
+from ..i18n import DEFAULT_LANGUAGE, normalize_language
 from ..i18n import gettext as _
 from ..models import (
     Cart,
@@ -60,6 +61,8 @@ class CustomerDetails:
     notify_whatsapp: bool = False
     # payments.hold_network(client address): what an unpaid online order counts against.
     client_network: str = ""
+    # The language of the checkout page ('en' / 'hi'): the order's messages are written in it.
+    language: str = "en"
 
 
 def new_idempotency_key() -> str:
@@ -208,6 +211,7 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
         pincode=details.pincode,
         note=details.note,
         notify_whatsapp=details.notify_whatsapp,
+        language=normalize_language(details.language) or DEFAULT_LANGUAGE,
         subtotal_paise=view.subtotal_paise,
         delivery_fee_paise=view.delivery_fee_paise,
         total_paise=view.total_paise,
@@ -220,6 +224,7 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
         order.items.append(OrderItem(
             product_id=line.product.id, variant_id=line.variant.id,
             product_name=line.product.name, pack_name=line.variant.name,
+            product_name_hi=line.product.name_hi or "", pack_name_hi=line.variant.name_hi or "",
             unit=line.product.unit, pack_quantity=line.variant.quantity,
             quantity=line.quantity, unit_price_paise=line.unit_price_paise,
             line_total_paise=line.line_total_paise,

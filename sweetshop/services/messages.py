@@ -113,52 +113,68 @@ def admin_order_link(order) -> str:
 
 def _owner_new_order(order, total: str, cod_due: bool) -> str:
     name, note = quote(order.customer_name, NAME_LIMIT), quote(order.note, NOTE_LIMIT)
+    headline = (gettext("New order #%(number)s: %(total)s, cash on delivery.",
+                        number=order.number, total=total) if cod_due else
+                gettext("New order #%(number)s: %(total)s.", number=order.number, total=total))
     return " ".join(part for part in (
-        f"New order #{order.number}: {total}{', cash on delivery' if cod_due else ''}.",
+        headline,
         sentence(items_summary(order)),
-        sentence(f"From {name}") if name else "",
-        f"Note: “{note}”" if note else "",
+        sentence(gettext("From %(name)s", name=name)) if name else "",
+        gettext("Note: “%(note)s”", note=note) if note else "",
         admin_order_link(order),
     ) if part)
 
 
 def compose(kind: str, shop_name: str, order=None, *, shop_phone: str = "",
             **extra) -> tuple[str, dict]:
-    """The SMS / free-text body and the WhatsApp template variables for a message kind."""
+    """The SMS / free-text body and the WhatsApp template variables for a message kind, in
+    the language in force (callers choose it: services/notifications.py)."""
     n = order.number if order is not None else ""
     total = format_rupees(order.total_paise) if order is not None else ""
     link = order_link(order) if order is not None else ""
     cod_due = (order is not None and order.payment_method.value == "cod"
                and order.payment_status.value == "unpaid")
-    call_us = f" Questions? Call us on {display_phone(shop_phone)}." if shop_phone else ""
+    words = {"shop": shop_name, "number": n, "total": total, "link": link}
+    call_us = (" " + gettext("Questions? Call us on %(phone)s.", phone=display_phone(shop_phone))
+               if shop_phone else "")
     if kind == "order_cancelled":
-        body = (f"{shop_name}: order #{n} is cancelled. "
-                f"Reason: {sentence(extra.get('reason') or 'not given')}{call_us}")
+        reason = sentence(extra.get("reason") or gettext("not given"))
+        body = gettext("%(shop)s: order #%(number)s is cancelled. Reason: %(reason)s",
+                       reason=reason, **words) + call_us
     elif kind == "owner_new_order":
         body = _owner_new_order(order, total, cod_due)
+    elif kind == "order_placed":
+        body = (gettext("%(shop)s: thank you! Order #%(number)s is placed. Total %(total)s, "
+                        "cash on delivery. Track it: %(link)s", **words) if cod_due else
+                gettext("%(shop)s: thank you! Order #%(number)s is placed. Total %(total)s. "
+                        "Track it: %(link)s", **words))
+    elif kind == "order_out_for_delivery":
+        body = (gettext("%(shop)s: order #%(number)s is out for delivery. Please keep %(total)s "
+                        "ready. Track: %(link)s", **words) if cod_due else
+                gettext("%(shop)s: order #%(number)s is out for delivery. Track: %(link)s",
+                        **words))
+    elif kind == "refund_done":
+        body = gettext("%(shop)s: we have refunded %(amount)s for order #%(number)s. It reaches "
+                       "your account in 5-7 working days.",
+                       amount=format_rupees(extra.get("amount_paise", 0)), **words)
+    elif kind == "lookup_code":
+        body = gettext("%(shop)s: your code is %(code)s. It expires in 10 minutes. "
+                       "Do not share it.", shop=shop_name, code=extra.get("code"))
     else:
         body = {
-            "order_placed": (
-                f"{shop_name}: thank you! Order #{n} is placed. Total {total}"
-                f"{', cash on delivery' if cod_due else ''}. Track it: {link}"),
-            "order_accepted": f"{shop_name}: order #{n} is accepted and being packed. Track: {link}",
-            "order_ready": f"{shop_name}: order #{n} is packed and ready. Track: {link}",
-            "order_out_for_delivery": (
-                f"{shop_name}: order #{n} is out for delivery."
-                f"{f' Please keep {total} ready.' if cod_due else ''} Track: {link}"),
-            "order_delivered": f"{shop_name}: order #{n} is delivered. Enjoy your sweets!",
-            "order_expired": (
-                f"{shop_name}: order #{n} was cancelled because the payment did not complete. "
-                "Nothing was charged; you are welcome to order again."),
-            "payment_failed": (
-                f"{shop_name}: the payment for order #{n} did not go through. "
-                f"You can try again here: {link}"),
-            "refund_done": (
-                f"{shop_name}: we have refunded {format_rupees(extra.get('amount_paise', 0))} "
-                f"for order #{n}. It reaches your account in 5-7 working days."),
-            "lookup_code": (
-                f"{shop_name}: your code is {extra.get('code')}. It expires in 10 minutes. "
-                "Do not share it."),
+            "order_accepted": gettext(
+                "%(shop)s: order #%(number)s is accepted and being packed. Track: %(link)s",
+                **words),
+            "order_ready": gettext(
+                "%(shop)s: order #%(number)s is packed and ready. Track: %(link)s", **words),
+            "order_delivered": gettext(
+                "%(shop)s: order #%(number)s is delivered. Enjoy your sweets!", **words),
+            "order_expired": gettext(
+                "%(shop)s: order #%(number)s was cancelled because the payment did not "
+                "complete. Nothing was charged; you are welcome to order again.", **words),
+            "payment_failed": gettext(
+                "%(shop)s: the payment for order #%(number)s did not go through. You can try "
+                "again here: %(link)s", **words),
         }[kind]
     variables = {"1": shop_name, "2": str(n), "3": total, "4": link}
     if kind == "order_cancelled":
