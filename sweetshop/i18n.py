@@ -68,6 +68,16 @@ def current_language() -> str:
     return normalize_language(locale.language if locale else None) or DEFAULT_LANGUAGE
 
 
+def localized(thing, field: str = "name") -> str:
+    """A catalogue text in the page's language: `name_hi` in Hindi when the owner gave one,
+    else the English `name` (and the other way round); the same for descriptions."""
+    english = getattr(thing, field, "") or ""
+    hindi = getattr(thing, f"{field}_hi", "") or ""
+    if current_language() == "hi":
+        return hindi or english
+    return english or hindi
+
+
 def format_locale(language: str | None = None) -> str:
     return FORMAT_LOCALES[normalize_language(language) or current_language()]
 

@@ -17,6 +17,7 @@ from .i18n import (
     LANGUAGES,
     current_language,
     lazy_gettext,
+    localized,
     normalize_language,
 )
 from .i18n import gettext as _
@@ -259,16 +260,6 @@ def set_language(code: str):
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def localized(thing, field: str = "name") -> str:
-    """A catalogue text in the page's language: `name_hi` in Hindi when the owner gave one,
-    else the English `name` (and the other way round); the same for descriptions."""
-    english = getattr(thing, field, "") or ""
-    hindi = getattr(thing, f"{field}_hi", "") or ""
-    if current_language() == "hi":
-        return hindi or english
-    return english or hindi
 
 
 def health():

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..formatting import format_quantity
 from ..htmx import is_htmx, render_page_or_block
+from ..i18n import gettext as _
 from ..images import CleanImage
 from ..integrations.cloudinary import MAX_BYTES
 from ..models import Category, Order, Unit
@@ -197,12 +198,12 @@ def create_product():
             else:
                 _show_error(form, error)
             return render_template(NEW, form=form), status
-        flash(f"{product.name} is saved. Now set its stock.", "success")
+        flash(_('%(name)s is saved. Now set its stock.', name=product.name), "success")
         if photo is not None:
             try:
                 catalog_admin.set_product_photo(product.id, photo)
             except DomainError as error:
-                flash(f"The photo was not saved: {error.message}", "error")
+                flash(_('The photo was not saved: %(message)s', message=error.message), "error")
         return redirect(_edit_url(product.id), 303)
     return render_template(NEW, form=form), 422
 
@@ -230,7 +231,7 @@ def update_product(product_id: int):
             status = _form_status(error)
             _show_error(form, error)
         else:
-            flash("Saved.", "success")
+            flash(_("Saved."), "success")
             return redirect(_edit_url(product.id), 303)
     db.session.rollback()
     product = catalog_admin.get_product(product_id)
@@ -264,7 +265,7 @@ def add_pack(product_id: int):
         except DomainError as error:
             _show_error(form, error)
             return _packs_response(product_id, _form_status(error), new_pack=form)
-        return _packs_response(product_id, message=f"Added the pack {variant.name}.")
+        return _packs_response(product_id, message=_('Added the pack %(name)s.', name=variant.name))
     return _packs_response(product_id, 422, new_pack=form)
 
 
@@ -280,7 +281,7 @@ def update_pack(product_id: int, variant_id: int):
             status = _form_status(error)
             _show_error(form, error)
             return _packs_response(product_id, status, pack_forms={variant_id: form})
-        return _packs_response(product_id, message=f"Updated the pack {variant.name}.")
+        return _packs_response(product_id, message=_('Updated the pack %(name)s.', name=variant.name))
     catalog_admin.get_product(product_id)  # an unknown product is a 404, not a 422
     return _packs_response(product_id, 422, pack_forms={variant_id: form})
 
@@ -297,28 +298,28 @@ def _pack_action(product_id: int, variant_id: int, action, message: str):
 def move_pack(product_id: int, variant_id: int, direction: str):
     return _pack_action(product_id, variant_id,
                         lambda: catalog_admin.move_pack(product_id, variant_id, direction),
-                        f"Moved the pack {direction}.")
+                        _('Moved the pack %(direction)s.', direction=direction))
 
 
 @bp.post("/products/<id:product_id>/packs/<id:variant_id>/hide")
 def hide_pack(product_id: int, variant_id: int):
     return _pack_action(product_id, variant_id,
                         lambda: catalog_admin.set_pack_active(product_id, variant_id, False),
-                        "The pack is hidden from customers.")
+                        _("The pack is hidden from customers."))
 
 
 @bp.post("/products/<id:product_id>/packs/<id:variant_id>/show")
 def show_pack(product_id: int, variant_id: int):
     return _pack_action(product_id, variant_id,
                         lambda: catalog_admin.set_pack_active(product_id, variant_id, True),
-                        "The pack is on sale again.")
+                        _("The pack is on sale again."))
 
 
 @bp.post("/products/<id:product_id>/packs/<id:variant_id>/default")
 def make_default_pack(product_id: int, variant_id: int):
     return _pack_action(product_id, variant_id,
                         lambda: catalog_admin.make_default_pack(product_id, variant_id),
-                        "Default pack chosen.")
+                        _("Default pack chosen."))
 
 
 # --- stock -------------------------------------------------------------------------------
@@ -345,8 +346,7 @@ def adjust_stock(product_id: int):
     product = catalog_admin.get_product(product_id)
     message = None
     if status == 200:
-        message = (f"Stock of {product.name} is now "
-                   f"{format_quantity(movement.stock_after, product.unit)}.")
+        message = (_('Stock of %(name)s is now %(stock_after)s.', name=product.name, stock_after=format_quantity(movement.stock_after, product.unit)))
         if not is_htmx():
             flash(message, "success")
             return redirect(_safe_next(form.next.data, _edit_url(product.id, "stock")), 303)
@@ -404,7 +404,7 @@ def create_category():
         except DomainError as error:
             _show_error(form, error)
             return _categories_page(_form_status(error), new_form=form)
-        return _categories_page(message=f"Added {category.name}.")
+        return _categories_page(message=_('Added %(name)s.', name=category.name))
     return _categories_page(422, new_form=form)
 
 
@@ -418,7 +418,7 @@ def rename_category(category_id: int):
             status = _form_status(error)
             _show_error(form, error)
             return _categories_page(status, bound={category_id: form})
-        return _categories_page(message=f"Renamed to {category.name}.")
+        return _categories_page(message=_('Renamed to %(name)s.', name=category.name))
     if db.session.get(Category, category_id) is None:
         abort(404)
     return _categories_page(422, bound={category_id: form})
@@ -430,4 +430,4 @@ def move_category(category_id: int, direction: str):
         catalog_admin.move_category(category_id, direction)
     except DomainError as error:
         return _categories_page(_form_status(error), error=error.message)
-    return _categories_page(message=f"Moved {direction}.")
+    return _categories_page(message=_('Moved %(direction)s.', direction=direction))

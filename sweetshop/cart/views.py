@@ -12,6 +12,7 @@ from flask import (
 
 from ..htmx import is_htmx, render_page_or_block, wants_fragment
 from ..i18n import gettext as _
+from ..i18n import localized
 from ..services import cart as cart_service
 from ..services.errors import DomainError
 from ..web import CART_COOKIE
@@ -41,7 +42,8 @@ def add_item():
     token, variant = cart_service.add_to_cart(
         _token(), request.form.get("variant_id"), request.form.get("quantity", 1)
     )
-    message = _('Added %(name)s %(name2)s to your cart.', name=variant.name, name2=variant.product.name)
+    message = _("Added %(pack)s %(name)s to your cart.", pack=localized(variant),
+                name=localized(variant.product))
     if is_htmx():
         count = cart_service.cart_count(token)
         response = make_response(render_template("cart/_added.html", message=message,

@@ -97,7 +97,7 @@ def _parse_quantity(raw, *, allow_zero: bool) -> int:
     low = 0 if allow_zero else 1
     if quantity < low or quantity > _max_line_quantity():
         raise InvalidInput(
-            _('Quantity must be between %(low)s and %(value)s.', low=max(low, 1), value=_max_line_quantity()), field="quantity"
+            _('Quantity must be between %(low)s and %(high)s.', low=max(low, 1), high=_max_line_quantity()), field="quantity"
         )
     return quantity
 
@@ -141,7 +141,7 @@ def add_to_cart(token: str | None, variant_id, quantity=1) -> tuple[str, Variant
     variant = _sellable_variant(_parse_id(variant_id))
     quantity = _parse_quantity(quantity, allow_zero=False)
     if variant.quantity > variant.product.stock:
-        raise OutOfStock(_('Sorry, %(name)s (%(name2)s) is sold out just now.', name=variant.product.name, name2=variant.name),
+        raise OutOfStock(_('Sorry, %(name)s (%(pack)s) is sold out just now.', name=variant.product.name, pack=variant.name),
                          field="variant_id")
     cart = _load_cart(token, lock=True)
     if cart is None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import images
 from ..extensions import db
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..images import CleanImage
 from ..integrations import cloudinary as photos
 from ..models import Category, Product, Unit, Variant
@@ -90,7 +91,7 @@ def get_product(product_id: int) -> Product:
         select(Product).where(Product.id == product_id)
         .options(joinedload(Product.category), selectinload(Product.variants))).first()
     if product is None:
-        raise NotFound("We could not find that sweet.")
+        raise NotFound(_("We could not find that sweet."))
     return product
 
 
@@ -124,9 +125,10 @@ def _unique_slug(model, name: str, exclude_id: int | None = None) -> str:
 def _clean_name(name: str, limit: int, what: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise InvalidInput(f"Please give the {what} a name.", field="name")
+        raise InvalidInput(_("Please give the category a name.") if what == "category"
+                           else _("Please give the sweet a name."), field="name")
     if len(name) > limit:
-        raise InvalidInput(f"Please keep the name under {limit} characters.", field="name")
+        raise InvalidInput(_('Please keep the name under %(limit)s characters.', limit=limit), field="name")
     return name
 
 
@@ -136,7 +138,7 @@ def _check_category_name_free(name: str, exclude_id: int | None = None) -> None:
     clash = db.session.scalar(select(Category.id).where(
         func.lower(Category.name) == name.lower(), Category.id != (exclude_id or 0)))
     if clash:
-        raise DomainError("There is already a category with that name.", field="name")
+        raise DomainError(_("There is already a category with that name."), field="name")
 
 
 def _clean_hindi(text: str | None, limit: int) -> str:
@@ -156,7 +158,7 @@ def create_category(name: str, name_hi: str = "") -> Category:
     category = Category(name=name, name_hi=name_hi, slug=_unique_slug(Category, name),
                         position=last + 1)
     db.session.add(category)
-    _commit_or_clash("There is already a category with that name.")
+    _commit_or_clash(_("There is already a category with that name."))
     return category
 
 
@@ -174,7 +176,7 @@ def rename_category(category_id: int, name: str, name_hi: str | None = None) -> 
         category.name = name
         category.slug = _unique_slug(Category, name, category.id)
     refresh_category(category)
-    _commit_or_clash("There is already a category with that name.")
+    _commit_or_clash(_("There is already a category with that name."))
     return category
 
 
@@ -190,9 +192,10 @@ def _move(items: list, item_id: int, direction: str, what: str) -> None:
     """Renumber items 0..n-1 in their order, with item_id moved one place up or down."""
     index = next((i for i, item in enumerate(items) if item.id == item_id), None)
     if index is None:
-        raise NotFound(f"We could not find that {what}.")
+        raise NotFound(_("We could not find that category.") if what == "category"
+                       else _("We could not find that pack."))
     if direction not in ("up", "down"):
-        raise InvalidInput("Move it up or down.")
+        raise InvalidInput(_("Move it up or down."))
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(items):
         items[index], items[other] = items[other], items[index]
@@ -218,13 +221,13 @@ def _check_product_details(details: ProductDetails, exclude_id: int | None = Non
         raise InvalidInput(_("Please keep the other names under 500 characters."),
                            field="aliases")
     if db.session.get(Category, details.category_id) is None:
-        raise InvalidInput("Please choose a category from the list.", field="category_id")
+        raise InvalidInput(_("Please choose a category from the list."), field="category_id")
     if not 0 <= details.low_stock_threshold <= 10_000_000:
-        raise InvalidInput("The threshold must be zero or more.", field="low_stock_threshold")
+        raise InvalidInput(_("The threshold must be zero or more."), field="low_stock_threshold")
     clash = db.session.scalar(select(Product.id).where(
         func.lower(Product.name) == name.lower(), Product.id != (exclude_id or 0)))
     if clash:
-        raise DomainError("There is already a sweet with that name.", field="name")
+        raise DomainError(_("There is already a sweet with that name."), field="name")
     return name
 
 
@@ -232,7 +235,7 @@ def create_product(details: ProductDetails, packs: list[PackDetails]) -> Product
     """A new product with its first packs (at least one; the first is the default). Commits."""
     name = _check_product_details(details)
     if not packs:
-        raise DomainError("Please add at least one pack, so customers can buy it.", field="packs")
+        raise DomainError(_("Please add at least one pack, so customers can buy it."), field="packs")
     seen: set[str] = set()
     for index, pack in enumerate(packs):
         try:
@@ -240,7 +243,7 @@ def create_product(details: ProductDetails, packs: list[PackDetails]) -> Product
         except DomainError as error:  # say which pack: field "packs-<index>-<name>"
             raise InvalidInput(error.message, field=f"packs-{index}-{error.field}") from None
         if pack.name.lower() in seen:
-            raise DomainError(f"There are two packs called “{pack.name}”.",
+            raise DomainError(_('There are two packs called “%(name)s”.', name=pack.name),
                               field=f"packs-{index}-name")
         seen.add(pack.name.lower())
     last = db.session.scalar(select(func.max(Product.position))) or 0
@@ -258,7 +261,7 @@ def create_product(details: ProductDetails, packs: list[PackDetails]) -> Product
                                         quantity=pack.quantity,
                                         price_paise=pack.price_paise, position=position,
                                         is_default=position == 0, active=True))
-    _commit_or_clash("There is already a sweet with that name.")
+    _commit_or_clash(_("There is already a sweet with that name."))
     return product
 
 
@@ -267,10 +270,10 @@ def update_product(product_id: int, details: ProductDetails) -> Product:
     since their numbers are in the old unit. Commits."""
     product = db.session.get(Product, product_id, with_for_update=True)
     if product is None:
-        raise NotFound("We could not find that sweet.")
+        raise NotFound(_("We could not find that sweet."))
     name = _check_product_details(details, product.id)
     if details.unit != product.unit and (product.variants or product.stock):
-        raise DomainError("“Sold by” cannot change once the sweet has packs or stock.",
+        raise DomainError(_("“Sold by” cannot change once the sweet has packs or stock."),
                           field="unit")
     if name != product.name:
         product.name = name
@@ -284,7 +287,7 @@ def update_product(product_id: int, details: ProductDetails) -> Product:
     product.description_hi = (details.description_hi or "").strip()
     product.aliases = _clean_aliases(details.aliases)
     refresh_product(product)
-    _commit_or_clash("There is already a sweet with that name.")
+    _commit_or_clash(_("There is already a sweet with that name."))
     return product
 
 
@@ -297,33 +300,34 @@ def _clean_aliases(aliases: str | None) -> str:
 
 def _check_pack(pack: PackDetails, unit: Unit) -> None:
     if not pack.name.strip():
-        raise InvalidInput("Please give the pack a name, like “500 g box”.", field="name")
+        raise InvalidInput(_("Please give the pack a name, like “500 g box”."), field="name")
     if len(pack.name) > 60:
-        raise InvalidInput("Please keep the pack name under 60 characters.", field="name")
+        raise InvalidInput(_("Please keep the pack name under 60 characters."), field="name")
     if not 0 < pack.quantity <= MAX_PACK_QUANTITY:
-        what = "grams" if unit is Unit.GRAM else "pieces"
-        raise InvalidInput(f"The quantity must be a whole number of {what} above zero.",
+        raise InvalidInput(_("The quantity must be a whole number of grams above zero.")
+                           if unit is Unit.GRAM else
+                           _("The quantity must be a whole number of pieces above zero."),
                            field="quantity")
     if not 0 < pack.price_paise <= MAX_PRICE_PAISE:
-        raise InvalidInput("The price must be above ₹0 and at most ₹1,00,000.", field="price")
+        raise InvalidInput(_("The price must be above ₹0 and at most ₹1,00,000."), field="price")
 
 
 def _locked_product_and_pack(product_id: int, variant_id: int | None = None):
     product = db.session.get(Product, product_id, with_for_update=True)
     if product is None:
-        raise NotFound("We could not find that sweet.")
+        raise NotFound(_("We could not find that sweet."))
     db.session.refresh(product, ["variants"])
     if variant_id is None:
         return product, None
     variant = next((v for v in product.variants if v.id == variant_id), None)
     if variant is None:
-        raise NotFound("We could not find that pack.")
+        raise NotFound(_("We could not find that pack."))
     return product, variant
 
 
 def _check_pack_name_free(product: Product, name: str, exclude_id: int | None = None) -> None:
     if any(v.name.lower() == name.lower() and v.id != exclude_id for v in product.variants):
-        raise DomainError("This sweet already has a pack with that name.", field="name")
+        raise DomainError(_("This sweet already has a pack with that name."), field="name")
 
 
 def add_pack(product_id: int, pack: PackDetails) -> Variant:
@@ -371,8 +375,8 @@ def set_pack_active(product_id: int, variant_id: int, active: bool) -> Variant:
         others = [v for v in sorted(product.variants, key=lambda v: (v.position, v.id))
                   if v.active and v.id != variant.id]
         if not others:
-            raise DomainError("A sweet needs at least one pack on sale. Add another pack "
-                              "first, or hide the whole sweet.", field="pack")
+            raise DomainError(_("A sweet needs at least one pack on sale. Add another pack "
+                              "first, or hide the whole sweet."), field="pack")
         if variant.is_default:
             variant.is_default = False
             db.session.flush()  # one default per product (partial unique index): clear first
@@ -388,7 +392,7 @@ def make_default_pack(product_id: int, variant_id: int) -> Variant:
     """The pack chosen when a customer opens the sweet. Must be on sale. Commits."""
     product, variant = _locked_product_and_pack(product_id, variant_id)
     if not variant.active:
-        raise DomainError("Show this pack before making it the default.", field="pack")
+        raise DomainError(_("Show this pack before making it the default."), field="pack")
     for other in product.variants:
         if other.is_default and other.id != variant.id:
             other.is_default = False
@@ -400,10 +404,10 @@ def make_default_pack(product_id: int, variant_id: int) -> Variant:
 
 # --- photos ------------------------------------------------------------------------------
 
-PHOTO_TOO_LARGE = ("That photo is too large: at most {megapixels} megapixels (for example "
-                   "7,000 × 5,700). Please make it smaller or choose another.")
-PHOTO_UNREADABLE = ("That photo could not be read: the file may be damaged or incomplete. "
-                    "Please choose another.")
+PHOTO_TOO_LARGE = (_l("That photo is too large: at most {megapixels} megapixels (for example "
+                   "7,000 × 5,700). Please make it smaller or choose another."))
+PHOTO_UNREADABLE = (_l("That photo could not be read: the file may be damaged or incomplete. "
+                    "Please choose another."))
 
 
 def check_photo(data: bytes) -> CleanImage:
@@ -411,11 +415,11 @@ def check_photo(data: bytes) -> CleanImage:
     InvalidInput (field 'photo'): over 5 MB, not a JPEG/PNG/WebP by its content, more
     than ~40 megapixels, or not decodable. Nothing is ever stored byte for byte."""
     if len(data) > photos.MAX_BYTES:
-        raise InvalidInput("That photo is larger than 5 MB. Please choose a smaller one.",
+        raise InvalidInput(_("That photo is larger than 5 MB. Please choose a smaller one."),
                            field="photo")
     kind = photos.sniff_image_type(data)
     if kind is None:
-        raise InvalidInput("That file is not a JPEG, PNG or WebP photo. Please choose a photo.",
+        raise InvalidInput(_("That file is not a JPEG, PNG or WebP photo. Please choose a photo."),
                            field="photo")
     try:
         return images.clean_image(data, kind)
@@ -438,18 +442,18 @@ def set_product_photo(product_id: int, photo: CleanImage | bytes) -> Product:
     if not isinstance(photo, CleanImage):
         photo = check_photo(photo)
     if db.session.get(Product, product_id) is None:
-        raise NotFound("We could not find that sweet.")
+        raise NotFound(_("We could not find that sweet."))
     db.session.rollback()  # no transaction held open during the upload
     try:
         key = photos.store_image(photo)
     except photos.ImageStoreError:
         log.exception("Photo upload failed for product %s", product_id)
-        raise PhotoNotSaved("The photo could not be uploaded just now. Please try again.",
+        raise PhotoNotSaved(_("The photo could not be uploaded just now. Please try again."),
                             field="photo") from None
     try:
         product = db.session.get(Product, product_id, with_for_update=True)
         if product is None:
-            raise NotFound("We could not find that sweet.")
+            raise NotFound(_("We could not find that sweet."))
         old_key, product.image_key = product.image_key, key
         db.session.commit()
     except BaseException:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, in_language
+from ..i18n import gettext as _
 from ..integrations.twilio import (
     OutcomeUnknown,
     PermanentFailure,
@@ -426,10 +427,10 @@ def resend(notification_id: int, actor: str) -> Notification:
 
     original = db.session.get(Notification, notification_id)
     if original is None:
-        raise NotFound("That message does not exist.")
+        raise NotFound(_("That message does not exist."))
     if original.kind in SECRET_KINDS or original.status in ("skipped", "expired"):
         # Its words are not kept (a code) or were never meant to go (a capped message).
-        raise InvalidTransition("This message cannot be sent again.")
+        raise InvalidTransition(_("This message cannot be sent again."))
     copy = Notification(kind=original.kind, channel=original.channel, to=original.to,
                         body=original.body, variables=original.variables,
                         order_id=original.order_id, status="queued", next_attempt_at=utcnow())

@@ -19,9 +19,14 @@ def latest_order_reply(phone: str) -> str:
     shop = get_settings().name
     if order is None:
         return unknown_number_reply()
-    return (_('%(shop)s: your latest order #%(number)s (%(created_at)s, %(total_paise)s) is %(value)s. Details: %(order)s', shop=shop, number=order.number, created_at=format_local_time(order.created_at), total_paise=format_rupees(order.total_paise), value=order.status.label.lower(), order=order_link(order)))
+    return _("%(shop)s: your latest order #%(number)s (%(when)s, %(total)s) is %(status)s. "
+             "Details: %(link)s", shop=shop, number=order.number,
+             when=format_local_time(order.created_at), total=format_rupees(order.total_paise),
+             status=order.status.label.lower(), link=order_link(order))
 
 
 def unknown_number_reply() -> str:
     shop = get_settings().name
-    return (_('Namaste from %(shop)s! We could not find an order for this number. See our sweets and order here: %(value)s/', shop=shop, value=current_app.config['PUBLIC_BASE_URL']))
+    return _("Namaste from %(shop)s! We could not find an order for this number. See our "
+             "sweets and order here: %(link)s", shop=shop,
+             link=current_app.config["PUBLIC_BASE_URL"] + "/")

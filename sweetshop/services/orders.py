@@ -114,11 +114,12 @@ def change_status(order_id: int, to_status, actor: str, note: str = "",
     current = order.status
     if (expected is not None and expected is not current) or to_status is current:
         db.session.rollback()
-        raise InvalidTransition(_('This order is already %(value)s.', value=current.label.lower()))
+        raise InvalidTransition(_("This order is already %(status)s.", status=current.label.lower()))
     if to_status not in allowed_transitions(current):
         db.session.rollback()
         raise InvalidTransition(
-            _('An order that is %(value)s cannot be marked %(value2)s.', value=current.label.lower(), value2=to_status.label.lower()))
+            _("An order that is %(status)s cannot be marked %(new_status)s.",
+              status=current.label.lower(), new_status=to_status.label.lower()))
 
     order.status = to_status
     db.session.add(OrderStatusChange(order=order, from_status=current, to_status=to_status,

@@ -161,7 +161,8 @@ def switch_to_cod(order_token: str) -> Order:
         if order.payment_status is PaymentStatus.PAID:
             raise InvalidTransition(_("Your payment has already gone through: nothing to pay "
                                     "on delivery."))
-        raise InvalidTransition(_('This order is %(value)s, so it cannot be switched to cash on delivery.', value=order.status.label.lower()))
+        raise InvalidTransition(_("This order is %(status)s, so it cannot be switched to cash on "
+                                  "delivery.", status=order.status.label.lower()))
     if not cod_allowed(order):
         db.session.rollback()
         raise InvalidInput(_('Cash on delivery is available for orders up to %(cod_max_paise)s.', cod_max_paise=format_rupees(get_settings().cod_max_paise)))
