@@ -8,13 +8,17 @@ PIP_STAMP   := $(VENV)/.requirements.stamp
 NPM_STAMP   := node_modules/.package-lock.stamp
 BENCH_NPM_STAMP := bench/node_modules/.package-lock.stamp
 HTMX        := static/vendor/htmx.min.js
+# gettext catalogues: the .po files are in git, their compiled .mo files are built here
+PO_FILES    := $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO_FILES    := $(PO_FILES:.po=.mo)
 PYTEST_ARGS ?=
 BENCH_ARGS  ?=
 
-.PHONY: setup run test lint browser test-services bench bench-tools stop clean-instance
+.PHONY: setup run test lint browser fonts test-services bench bench-tools stop clean-instance messages
 
 ## setup: virtualenv + Python packages (re-run only when requirements.txt changes) + htmx
-setup: $(PIP_STAMP) $(HTMX)
+##        + compiled translations
+setup: $(PIP_STAMP) $(HTMX) $(MO_FILES)
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -35,13 +39,28 @@ $(HTMX): $(NPM_STAMP)
 	@mkdir -p $(@D)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
+# A catalogue that does not compile fails setup, so `make test` and `make run` check it.
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(PIP_STAMP)
+	$(VENV)/bin/pybabel compile -i $< -o $@ -l $* --statistics
+
+## messages: extract the words of templates and code into messages.pot, update the catalogues
+messages: $(PIP_STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--omit-header -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-location \
+		--omit-header --ignore-obsolete --no-fuzzy-matching
+
 ## lint: ruff, with the rules in ruff.toml
 lint: setup
 	$(VENV)/bin/ruff check .
 
-## browser: Debian's chromium for the Playwright tests (/usr/bin/chromium)
-browser:
+## browser: Debian's chromium for the Playwright tests (/usr/bin/chromium), and a Devanagari
+##          font so Hindi pages render in it (the pages use the system's fonts, none of their own)
+browser: fonts
 	@scripts/ensure_debian_package.sh /usr/bin/chromium chromium
+
+fonts:
+	@scripts/ensure_debian_package.sh /usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf fonts-lohit-deva
 
 ## run: embedded PostgreSQL + Redis (unless DATABASE_URL/REDIS_URL are set), migrate, seed, serve
 run: setup

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Make sure a Debian package's program is installed: ensure_debian_package.sh PROGRAM PACKAGE
+# (PROGRAM: a command, or the absolute path of a file the package installs)
 # (chromium for the browser tests, wrk for make bench). Waits for another apt/dpkg run
 # instead of failing on its lock; runs apt-get update only when apt does not know PACKAGE.
 set -euo pipefail
@@ -7,7 +8,8 @@ set -euo pipefail
 PROGRAM=${1:?usage: ensure_debian_package.sh PROGRAM PACKAGE}
 PACKAGE=${2:?usage: ensure_debian_package.sh PROGRAM PACKAGE}
 
-if command -v "$PROGRAM" >/dev/null || [[ -x $PROGRAM ]]; then
+# PROGRAM may also be the path of a data file the package installs (a font).
+if command -v "$PROGRAM" >/dev/null || [[ -x $PROGRAM ]] || [[ $PROGRAM == /* && -f $PROGRAM ]]; then
     exit 0
 fi
 
@@ -33,5 +35,5 @@ if ! apt-cache policy "$PACKAGE" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
 fi
 echo "==> apt-get install $PACKAGE"
 "${APT[@]}" install -y -q "$PACKAGE"
-command -v "$PROGRAM" >/dev/null || [[ -x $PROGRAM ]] \
+command -v "$PROGRAM" >/dev/null || [[ -x $PROGRAM ]] || [[ $PROGRAM == /* && -f $PROGRAM ]] \
     || { echo "$PACKAGE was installed but $PROGRAM is missing" >&2; exit 1; }

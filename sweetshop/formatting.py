@@ -44,6 +44,16 @@ def ascii_digits(text: str) -> str:
     return "".join(str(int(c)) if c.isdecimal() else c for c in text)
 
 
+# Devanagari (०-९) through Malayalam: the scripts' digit blocks sit at U+0966 + 0x80 * k.
+_INDIAN_DIGITS = {0x0966 + 0x80 * block + d: str(d) for block in range(9) for d in range(10)}
+
+
+def indian_digits(text: str) -> str:
+    """'२५०' -> '250': digits of India's scripts (Devanagari, Bengali, Gurmukhi, Gujarati,
+    Odia, Tamil, Telugu, Kannada, Malayalam) as ASCII; everything else untouched."""
+    return text.translate(_INDIAN_DIGITS)
+
+
 _TYPED_RUPEES = re.compile(r"^(\d{1,9})(?:\.(\d{1,2}))?$")
 
 

@@ -89,7 +89,35 @@ def in_language(language: str | None):
         yield
 
 
+def compile_catalogues(folder: str) -> list[str]:
+    """Compile every translations/<lang>/LC_MESSAGES/messages.po whose .mo is missing or
+    older, so a fresh clone, `flask run` or a host that only installs requirements speaks
+    Hindi without a build step (`make setup` does the same, and fails on a broken one).
+    Returns the catalogues compiled. Fuzzy entries are left out, as gettext would."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    compiled = []
+    for language in LANGUAGES:
+        po = os.path.join(folder, language, "LC_MESSAGES", "messages.po")
+        mo = po[:-3] + ".mo"
+        if not os.path.exists(po):
+            continue
+        if os.path.exists(mo) and os.path.getmtime(mo) >= os.path.getmtime(po):
+            continue
+        with open(po, "rb") as source:
+            catalog = read_po(source, locale=language)
+        temporary = f"{mo}.{os.getpid()}.tmp"
+        with open(temporary, "wb") as target:
+            write_mo(target, catalog, use_fuzzy=False)
+        os.replace(temporary, mo)  # atomic: another worker never reads half a file
+        compiled.append(language)
+    return compiled
+
+
 def init_app(app: Flask) -> None:
+    folder = os.path.join(os.path.dirname(app.root_path), "translations")
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", os.path.join(os.path.dirname(app.root_path), "translations"))
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", folder)
+    compile_catalogues(folder)
     babel.init_app(app, locale_selector=select_language)

@@ -7,6 +7,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import gettext as _
 from .base import created_at_column, utcnow
 
 # Delivery states only move forward (a late "sent" callback never undoes "delivered").
@@ -53,7 +54,15 @@ class Notification(db.Model):
 
     @property
     def kind_label(self) -> str:
-        return self.kind.replace("_", " ").capitalize()
+        labels = {
+            "order_placed": _("Order placed"), "order_accepted": _("Order accepted"),
+            "order_ready": _("Order ready"), "order_out_for_delivery": _("Out for delivery"),
+            "order_delivered": _("Order delivered"), "order_cancelled": _("Order cancelled"),
+            "order_expired": _("Order expired"), "payment_failed": _("Payment failed"),
+            "refund_done": _("Refund done"), "lookup_code": _("Lookup code"),
+            "owner_new_order": _("Owner new order"),
+        }
+        return labels.get(self.kind) or self.kind.replace("_", " ").capitalize()
 
 
 class WhatsAppWindow(db.Model):

@@ -41,7 +41,12 @@ class OrderStatus(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return {
+            "awaiting_payment": _("Awaiting payment"), "placed": _("Placed"),
+            "accepted": _("Accepted"), "ready": _("Ready"),
+            "out_for_delivery": _("Out for delivery"), "delivered": _("Delivered"),
+            "cancelled": _("Cancelled"), "expired": _("Expired"),
+        }[self.value]
 
 
 class PaymentStatus(str, enum.Enum):
@@ -54,7 +59,11 @@ class PaymentStatus(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return {
+            "unpaid": _("Unpaid"), "paid": _("Paid"), "failed": _("Failed"),
+            "refund_pending": _("Refund pending"), "partly_refunded": _("Partly refunded"),
+            "refunded": _("Refunded"),
+        }[self.value]
 
 
 class PaymentMethod(str, enum.Enum):

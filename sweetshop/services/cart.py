@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..formatting import format_rupees
+from ..formatting import format_rupees, indian_digits
 from ..i18n import gettext as _
 from ..models import Cart, CartLine, Product, Variant
 from .errors import InvalidInput, NotFound, OutOfStock
@@ -89,8 +89,9 @@ QUANTITY_SHAPE = re.compile(r"-?[0-9]{1,9}")
 
 
 def _parse_quantity(raw, *, allow_zero: bool) -> int:
-    # ASCII digits only, and few of them: int() would also take "1_000", "٣" or 4,000 digits.
-    text_value = "" if raw is None else str(raw).strip()
+    # Digits of the Indian scripts people type here ("२" -> "2"), then ASCII digits only,
+    # and few of them: int() would also take "1_000", "٣" or 4,000 digits.
+    text_value = "" if raw is None else indian_digits(str(raw).strip())
     if not QUANTITY_SHAPE.fullmatch(text_value):
         raise InvalidInput(_("Quantity must be a whole number."), field="quantity")
     quantity = int(text_value)
