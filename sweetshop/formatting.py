@@ -98,7 +98,7 @@ def format_local_time(value: datetime | None, fmt: str = "d MMM y, h:mm a") -> s
     if "%" in fmt:  # a strftime format, as callers wrote before Babel: the same fields
         fmt = re.sub(r"%([dbBYyImMHpaA])", lambda m: _STRFTIME_TO_CLDR[m.group(1)], fmt)
     text = format_datetime(value.astimezone(KOLKATA), fmt, locale=format_locale())
-    # English in India writes AM / PM (CLDR's en_IN has "am"); Hindi keeps CLDR's.
+    # AM / PM as Indian readers know them from clocks and tickets (CLDR writes "am").
     return re.sub(r"\b(am|pm)\b", lambda m: m.group(1).upper(), text)
 
 

@@ -46,10 +46,15 @@ class OrderFilterForm(FlaskForm):
                     validators=[Length(max=100, message=_l("Please search with fewer words."))],
                     description=_l("Order number, customer name or phone"))
     status = SelectField(_l("Status"), choices=[("", _l("All statuses"))] + [
-        (s.value, s.label) for s in OrderStatus], default="", validate_choice=True)
+        (s.value, s.value) for s in OrderStatus], default="", validate_choice=True)
     date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
     page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1, max=10_000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The statuses' names in the page's language (read per request, not at import).
+        self.status.choices = [("", _("All statuses"))] + [(s.value, s.label) for s in OrderStatus]
 
     def validate_date_from(self, field):
         _sensible_date(field)
