@@ -35,6 +35,14 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     return _babel_ngettext(singular, plural, num, **variables)
 
 
+def template_ngettext(singular: str, plural: str, num: int) -> str:
+    """For Jinja's newstyle `ngettext()`: the translated form only; Jinja itself fills in
+    `num` and the other variables (escaped), so they must not be filled in here."""
+    from flask_babel import get_translations
+
+    return get_translations().ungettext(singular, plural, num)
+
+
 def lazy_gettext(string: str, **variables):
     """For words fixed at import time (form labels, menus): translated when shown."""
     return _babel_lazy_gettext(string, **variables)

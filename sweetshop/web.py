@@ -79,7 +79,7 @@ def register_web(app: Flask) -> None:
     # (sweetshop/i18n.py), so new words are translatable the day they are written.
     from . import i18n
     app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    app.jinja_env.install_gettext_callables(i18n.gettext, i18n.template_ngettext, newstyle=True)
     # Globals, not context: imported macros see them too.
     app.jinja_env.globals.update(languages=LANGUAGES, language=current_language,
                                  localized=localized)

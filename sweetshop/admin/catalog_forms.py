@@ -19,7 +19,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from ..formatting import parse_rupees, parse_whole_number, rupees_text
 from ..i18n import gettext as _
@@ -68,6 +75,8 @@ class PackFields:
     """The three things a pack is: shared by the new-product rows and the pack editor."""
     name = StringField(_l("Pack name"), validators=[Length(max=60)],
                        render_kw={"autocomplete": "off", "placeholder": "500 g box"})
+    name_hi = StringField(_l("Pack name in Hindi"), validators=[Length(max=60)],
+                          render_kw={"lang": "hi", "autocomplete": "off"})
     quantity = WholeNumberField(_l("Quantity"))
     price = RupeesField(_l("Price (₹)"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
 
@@ -106,13 +115,21 @@ class PackForm(PackFields, FlaskForm):
 
 
 def unit_choices():
-    return [(Unit.GRAM.value, _("Weight")), (Unit.PIECE.value, _("Piece"))]
+    return [(Unit.GRAM.value, _l("Weight")), (Unit.PIECE.value, _l("Piece"))]
 
 
 class ProductForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Please give the sweet a name.")),
-                                           Length(max=120)])
+    # English, Hindi, or both: the shop shows the other when one is empty.
+    name = StringField(_l("Name"), validators=[Length(max=120)])
+    name_hi = StringField(_l("Name in Hindi"), validators=[Length(max=120)],
+                          render_kw={"lang": "hi", "autocomplete": "off"})
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
+    description_hi = TextAreaField(_l("Description in Hindi"), validators=[Length(max=2000)],
+                                   render_kw={"lang": "hi"})
+    aliases = StringField(
+        _l("Aliases"), validators=[Length(max=500)], render_kw={"autocomplete": "off"},
+        description=_l("Other names customers search for, separated by commas: "
+                       "kaju barfi, काजू कतली. Spelling variants are found anyway."))
     category_id = SelectField(_l("Category"), coerce=int,
                               validate_choice=True)
     unit = RadioField(_l("Sold by"), choices=unit_choices(), default=Unit.GRAM.value,
@@ -127,6 +144,10 @@ class ProductForm(FlaskForm):
     photo = FileField(_l("Photo"), description=_l("A JPEG, PNG or WebP photo, at most 5 MB."),
                       render_kw={"accept": "image/jpeg,image/png,image/webp"})
 
+    def validate_name(self, field):
+        if not (field.data or "").strip() and not (self.name_hi.data or "").strip():
+            raise ValidationError(_("Please give the sweet a name."))
+
 
 class NewProductForm(ProductForm):
     packs = FieldList(FormField(PackRowForm), min_entries=1, max_entries=12)
@@ -137,6 +158,8 @@ class CategoryForm(FlaskForm):
     name = StringField(_l("Category name"), validators=[DataRequired(_l("Please give the category a name.")),
                                                     Length(max=80)],
                        render_kw={"autocomplete": "off"})
+    name_hi = StringField(_l("Name in Hindi"), validators=[Length(max=80)],
+                          render_kw={"lang": "hi", "autocomplete": "off"})
 
 
 class MoveForm(FlaskForm):

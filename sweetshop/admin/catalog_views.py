@@ -67,7 +67,10 @@ def _details(form: ProductForm) -> ProductDetails:
     return ProductDetails(name=form.name.data or "", description=form.description.data or "",
                           category_id=form.category_id.data, unit=Unit(form.unit.data),
                           active=bool(form.active.data),
-                          low_stock_threshold=form.low_stock_threshold.data or 0)
+                          low_stock_threshold=form.low_stock_threshold.data or 0,
+                          name_hi=form.name_hi.data or "",
+                          description_hi=form.description_hi.data or "",
+                          aliases=form.aliases.data or "")
 
 
 def _read_photo(form: ProductForm) -> CleanImage | None:
@@ -105,8 +108,8 @@ def _pack_form_factory(bound: dict[int, PackForm]):
         if variant.id in bound:
             return bound[variant.id]
         return PackForm(formdata=None, prefix=f"p{variant.id}",
-                        data={"name": variant.name, "quantity": variant.quantity,
-                              "price": variant.price_paise})
+                        data={"name": variant.name, "name_hi": variant.name_hi,
+                              "quantity": variant.quantity, "price": variant.price_paise})
     return pack_form
 
 
@@ -117,6 +120,8 @@ def _edit_context(product, *, form: ProductForm | None = None, stock_form: Stock
     if form is None:
         form = ProductForm(formdata=None, prefix="", data={
             "name": product.name, "description": product.description,
+            "name_hi": product.name_hi, "description_hi": product.description_hi,
+            "aliases": product.aliases,
             "category_id": product.category_id, "unit": product.unit.value,
             "active": product.active, "low_stock_threshold": product.low_stock_threshold})
     form.category_id.choices = form.category_id.choices or _category_choices()
@@ -181,7 +186,8 @@ def create_product():
     photo = _read_photo(form)
     rows = [row.form for row in form.packs if row.form.filled()]
     if valid and not form.photo.errors:
-        packs = [PackDetails(r.name.data.strip(), r.quantity.data, r.price.data) for r in rows]
+        packs = [PackDetails(r.name.data.strip(), r.quantity.data, r.price.data,
+                             (r.name_hi.data or "").strip()) for r in rows]
         try:
             product = catalog_admin.create_product(_details(form), packs)
         except DomainError as error:
@@ -261,7 +267,8 @@ def add_pack(product_id: int):
     if form.validate():
         try:
             variant = catalog_admin.add_pack(
-                product_id, PackDetails(form.name.data, form.quantity.data, form.price.data))
+                product_id, PackDetails(form.name.data, form.quantity.data, form.price.data,
+                                        form.name_hi.data or ""))
         except DomainError as error:
             _show_error(form, error)
             return _packs_response(product_id, _form_status(error), new_pack=form)
@@ -276,7 +283,8 @@ def update_pack(product_id: int, variant_id: int):
         try:
             variant = catalog_admin.update_pack(
                 product_id, variant_id,
-                PackDetails(form.name.data, form.quantity.data, form.price.data))
+                PackDetails(form.name.data, form.quantity.data, form.price.data,
+                            form.name_hi.data or ""))
         except DomainError as error:
             status = _form_status(error)
             _show_error(form, error)
@@ -372,7 +380,8 @@ def _render_categories(status: int = 200, new_form: CategoryForm | None = None,
 
     def rename_form(category) -> CategoryForm:
         return bound.get(category.id) or CategoryForm(formdata=None, prefix=f"c{category.id}",
-                                                      data={"name": category.name})
+                                                      data={"name": category.name,
+                                                            "name_hi": category.name_hi})
 
     return render_page_or_block(
         CATEGORIES, "categories", status=status, categories=catalog_admin.list_categories(),
@@ -400,7 +409,7 @@ def create_category():
     form = CategoryForm(prefix="new")
     if form.validate():
         try:
-            category = catalog_admin.create_category(form.name.data)
+            category = catalog_admin.create_category(form.name.data, form.name_hi.data or "")
         except DomainError as error:
             _show_error(form, error)
             return _categories_page(_form_status(error), new_form=form)
@@ -413,7 +422,8 @@ def rename_category(category_id: int):
     form = CategoryForm(prefix=f"c{category_id}")
     if form.validate():
         try:
-            category = catalog_admin.rename_category(category_id, form.name.data)
+            category = catalog_admin.rename_category(category_id, form.name.data,
+                                                     form.name_hi.data or "")
         except DomainError as error:
             status = _form_status(error)
             _show_error(form, error)

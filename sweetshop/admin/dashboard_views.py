@@ -1,6 +1,7 @@
 """The owner's home page, and the small fragment it polls for new orders."""
 from flask import current_app, render_template, url_for
 
+from ..search.service import top_searches
 from ..services import dashboard as dashboard_service
 from . import bp
 
@@ -15,6 +16,7 @@ def dashboard():
         low_stock=dashboard_service.low_stock_products(),
         failed_messages=dashboard_service.failed_messages(),
         chart=dashboard_service.revenue_chart(days),
+        searched_for=top_searches(),
         # The stock pages come with the catalogue; link them once they exist.
         stock_url=url_for("admin.list_products")
         if "admin.list_products" in current_app.view_functions else None,

@@ -51,7 +51,11 @@ _SEARCH = text("""
     WHERE p.active
       AND (q.latin <% p.search_names OR (q.keys <> '' AND q.keys <% p.search_keys)
            OR to_tsvector('simple', p.search_text) @@ q.ts)
-    ORDER BY score DESC, COALESCE(sold.packs, 0) DESC, p.position, p.id
+    -- Equal matches: the sweet whose own name (first of search_names) is most like the query,
+    -- so "kalakand" puts Kalakand before Milk Cake (alias "kalakand cake"); then what sells.
+    ORDER BY score DESC,
+             similarity(q.latin, split_part(p.search_names, ' | ', 1)) DESC,
+             COALESCE(sold.packs, 0) DESC, p.position, p.id
     LIMIT :limit
 """)
 
@@ -84,7 +88,8 @@ def search_products(raw_query: str | None) -> SearchResult:
     latin = to_latin(query)
     if not latin:
         return result
-    keys = sound_keys(query)
+    # One-sound keys ("k" for "cake") would meet half the catalogue: names must do there.
+    keys = " ".join(k for k in sound_keys(query).split() if len(k) > 1)
     # Only for this transaction: how similar is similar enough for the `<%` operator.
     db.session.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', "
                             ":t, true)"), {"t": str(MATCH_THRESHOLD)})
