@@ -46,7 +46,7 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po |
 ## messages: extract the words of templates and code into messages.pot, update the catalogues
 messages: $(PIP_STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
-		--omit-header -o translations/messages.pot .
+		--ignore-dirs='.* __pycache__ node_modules' --omit-header -o translations/messages.pot .
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-location \
 		--omit-header --ignore-obsolete --no-fuzzy-matching
 

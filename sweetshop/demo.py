@@ -57,7 +57,8 @@ PRODUCTS_HI = {
 }
 
 # Hindi names of the packs, by English name.
-PACKS_HI = {"Single piece": "एक नग", "Tin of 12": "12 का डिब्बा", "Tin of 24": "24 का डिब्बा",
+PACKS_HI = {"250 g": "250 ग्राम", "500 g": "500 ग्राम", "1 kg": "1 किलो", "Single piece": "एक नग",
+            "Tin of 12": "12 का डिब्बा", "Tin of 24": "24 का डिब्बा",
             "Box of 6": "6 का डिब्बा", "Box of 12": "12 का डिब्बा"}
 
 # (category slug, name, description, unit, stock, [(pack name, quantity, price in rupees)])

@@ -70,8 +70,12 @@ def _extracted() -> dict:
     found = {}
     methods = [("sweetshop/**.py", "python"), ("templates/**.html", "jinja2")]
     options = {"templates/**.html": {"extensions": "jinja2.ext.do,jinja2.ext.i18n"}}
+    def folders(path):  # Babel skips folders starting with "_" by default: not _macros/
+        return not Path(path).name.startswith(".") and Path(path).name != "node_modules"
+
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map=methods, options_map=options, keywords=KEYWORDS):
+            str(ROOT), method_map=methods, options_map=options, keywords=KEYWORDS,
+            directory_filter=folders):
         found[message if isinstance(message, str) else message[0]] = message
     return found
 
