@@ -7,14 +7,15 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Computed,
     Enum,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    text,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -50,8 +51,7 @@ class Product(db.Model):
               postgresql_ops={"search_names": "gin_trgm_ops"}),
         Index("ix_product_search_keys_trgm", "search_keys", postgresql_using="gin",
               postgresql_ops={"search_keys": "gin_trgm_ops"}),
-        Index("ix_product_search_text_fts", text("to_tsvector('simple', search_text)"),
-              postgresql_using="gin"),
+        Index("ix_product_search_tsv", "search_tsv", postgresql_using="gin"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
@@ -67,6 +67,9 @@ class Product(db.Model):
     search_names: Mapped[str] = mapped_column(Text, default="", server_default="")
     search_keys: Mapped[str] = mapped_column(Text, default="", server_default="")
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Kept by PostgreSQL: matching a stored vector is what keeps full text cheap per row.
+    search_tsv: Mapped[str] = mapped_column(
+        TSVECTOR, Computed("to_tsvector('simple', search_text)", persisted=True))
     unit: Mapped[Unit] = mapped_column(
         Enum(Unit, name="unit", values_callable=lambda e: [m.value for m in e]), default=Unit.GRAM
     )

@@ -135,7 +135,9 @@ class OrderItem(db.Model):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
-    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id", ondelete="SET NULL"))
+    # Indexed: search ranks the sweets it found by what they sold (search/service.py).
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id", ondelete="SET NULL"),
+                                                   index=True)
     variant_id: Mapped[int | None] = mapped_column(ForeignKey("variant.id", ondelete="SET NULL"))
     product_name: Mapped[str] = mapped_column(String(120))
     pack_name: Mapped[str] = mapped_column(String(60))

@@ -12,7 +12,10 @@ from .base import created_at_column
 
 class SearchQuery(db.Model):
     __tablename__ = "search_query"
-    __table_args__ = (Index("ix_search_query_created_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_search_query_created_at", "created_at"),
+        Index("ix_search_query_searcher", "searcher", "id"),  # one searcher's last query
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     query: Mapped[str] = mapped_column(String(100))       # as typed (trimmed, one line)
     normalized: Mapped[str] = mapped_column(String(100), index=True)  # Latin, lowercase

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -20,52 +20,73 @@ from ..models import Category, Product, SearchQuery, utcnow
 from .keys import search_columns, sound_keys, to_latin
 
 QUERY_LIMIT = 100           # characters of a query we read
-RESULT_LIMIT = 24
+RESULT_LIMIT = 12           # a phone screen or two; a longer list means a vaguer query
 # word_similarity() a name or sound key needs to count as a match (pg_trgm's default, 0.6,
-# misses one-letter typos in short names: "kaju kalti" vs "kaju katli" is 0.5).
+# misses one-letter typos in short names: "kaju kalti" vs "kaju katli" is 0.5). Set on every
+# connection as pg_trgm.word_similarity_threshold (database.engine_options).
 MATCH_THRESHOLD = 0.45
-CLOSE_THRESHOLD = 0.2       # ... to be offered as a close match when nothing matched
+CLOSE_THRESHOLD = 0.25      # ... to be offered as a close match when nothing matched
 CLOSE_LIMIT = 3
 SOLD_WINDOW_DAYS = 60       # "what sells": quantity ordered in this many days
 TYPING_WINDOW = timedelta(seconds=90)  # one person's keystrokes of one query count once
 REPORT_DAYS = 14
 
-_SEARCH = text("""
-    WITH q AS (
-        SELECT CAST(:latin AS text) AS latin, CAST(:keys AS text) AS keys,
-               plainto_tsquery('simple', unaccent(CAST(:latin AS text))) AS ts
-    ), sold AS (
-        SELECT oi.product_id, SUM(oi.quantity) AS packs
-        FROM order_item oi JOIN "order" o ON o.id = oi.order_id
-        WHERE o.created_at > now() - make_interval(days => :sold_days)
-          AND o.status NOT IN ('cancelled', 'expired', 'awaiting_payment')
-        GROUP BY oi.product_id
-    )
+# The query values are bound straight into the conditions (no CTE), so the planner sees
+# them and answers from the three GIN indexes (a BitmapOr) instead of scanning every row.
+_SEARCH_SQL = """
     SELECT p.id,
-           GREATEST(word_similarity(q.latin, p.search_names),
-                    word_similarity(q.keys, p.search_keys) * 0.9,
-                    CASE WHEN to_tsvector('simple', p.search_text) @@ q.ts
-                         THEN 0.4 + ts_rank(to_tsvector('simple', p.search_text), q.ts)
+           GREATEST(word_similarity(:latin, p.search_names),
+                    word_similarity(:keys, p.search_keys) * 0.9,
+                    CASE WHEN p.search_tsv @@ plainto_tsquery('simple', unaccent(:latin))
+                         THEN 0.4 + ts_rank(p.search_tsv,
+                                            plainto_tsquery('simple', unaccent(:latin)))
                          ELSE 0 END) AS score
-    FROM product p CROSS JOIN q LEFT JOIN sold ON sold.product_id = p.id
+    FROM product p
     WHERE p.active
-      AND (q.latin <% p.search_names OR (q.keys <> '' AND q.keys <% p.search_keys)
-           OR to_tsvector('simple', p.search_text) @@ q.ts)
+      AND (:latin <% p.search_names {keys_match}
+           OR p.search_tsv @@ plainto_tsquery('simple', unaccent(:latin)))
     -- Equal matches: the sweet whose own name (first of search_names) is most like the query,
-    -- so "kalakand" puts Kalakand before Milk Cake (alias "kalakand cake"); then what sells.
+    -- so "kalakand" puts Kalakand before Milk Cake (alias "kalakand cake"); then what sold
+    -- (counted only for the rows found, through ix_order_item_product_id).
     ORDER BY score DESC,
-             similarity(q.latin, split_part(p.search_names, ' | ', 1)) DESC,
-             COALESCE(sold.packs, 0) DESC, p.position, p.id
+             similarity(:latin, split_part(p.search_names, ' | ', 1)) DESC,
+             (SELECT COALESCE(SUM(oi.quantity), 0) FROM order_item oi
+              JOIN "order" o ON o.id = oi.order_id
+              WHERE oi.product_id = p.id
+                AND o.created_at > now() - make_interval(days => :sold_days)
+                AND o.status NOT IN ('cancelled', 'expired', 'awaiting_payment')) DESC,
+             p.position, p.id
     LIMIT :limit
-""")
+"""
+# Without sound keys (a query of one-sound words) their index is not asked at all.
+_SEARCH = {True: text(_SEARCH_SQL.format(keys_match="OR :keys <% p.search_keys")),
+           False: text(_SEARCH_SQL.format(keys_match=""))}
 
 _CLOSE = text("""
     SELECT p.id FROM product p
-    WHERE p.active AND GREATEST(similarity(:latin, p.search_names),
-                                word_similarity(:keys, p.search_keys) * 0.8) > :threshold
-    ORDER BY GREATEST(similarity(:latin, p.search_names),
+    WHERE p.active AND (:latin <% p.search_names OR :keys <% p.search_keys)
+    ORDER BY GREATEST(word_similarity(:latin, p.search_names),
                       word_similarity(:keys, p.search_keys) * 0.8) DESC, p.position
     LIMIT :limit
+""")
+
+
+_LOG = text("""
+    WITH last AS (
+        SELECT id, normalized FROM search_query
+        WHERE searcher = :searcher AND created_at > :since ORDER BY id DESC LIMIT 1
+    ), typed_on AS (
+        UPDATE search_query s SET query = :query, normalized = :normalized,
+               results = :results, created_at = :now
+        FROM last WHERE s.id = last.id AND last.normalized <> :normalized
+          AND (starts_with(:normalized, last.normalized) OR starts_with(last.normalized, :normalized))
+        RETURNING s.id
+    )
+    INSERT INTO search_query (query, normalized, results, searcher, created_at)
+    SELECT :query, :normalized, :results, :searcher, :now
+    WHERE NOT EXISTS (SELECT 1 FROM last WHERE last.normalized = :normalized
+                          OR starts_with(:normalized, last.normalized)
+                          OR starts_with(last.normalized, :normalized))
 """)
 
 
@@ -90,16 +111,15 @@ def search_products(raw_query: str | None) -> SearchResult:
         return result
     # One-sound keys ("k" for "cake") would meet half the catalogue: names must do there.
     keys = " ".join(k for k in sound_keys(query).split() if len(k) > 1)
-    # Only for this transaction: how similar is similar enough for the `<%` operator.
-    db.session.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', "
-                            ":t, true)"), {"t": str(MATCH_THRESHOLD)})
     ids = [row.id for row in db.session.execute(
-        _SEARCH, {"latin": latin, "keys": keys, "sold_days": SOLD_WINDOW_DAYS,
+        _SEARCH[bool(keys)], {"latin": latin, "keys": keys, "sold_days": SOLD_WINDOW_DAYS,
                   "limit": RESULT_LIMIT})]
     if not ids:
+        # Nothing matched: the same indexes, asked with a lower bar (for this transaction).
+        db.session.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', "
+                                ":bar, true)"), {"bar": str(CLOSE_THRESHOLD)})
         ids = [row.id for row in db.session.execute(
-            _CLOSE, {"latin": latin, "keys": keys, "threshold": CLOSE_THRESHOLD,
-                     "limit": CLOSE_LIMIT})]
+            _CLOSE, {"latin": latin, "keys": keys or latin, "limit": CLOSE_LIMIT})]
         result.close_matches = _load(ids)
     else:
         result.products = _load(ids)
@@ -110,8 +130,7 @@ def _load(ids: list[int]) -> list[Product]:
     if not ids:
         return []
     products = db.session.scalars(
-        select(Product).where(Product.id.in_(ids))
-        .options(selectinload(Product.variants), selectinload(Product.category))).all()
+        select(Product).where(Product.id.in_(ids)).options(selectinload(Product.variants))).all()
     by_id = {p.id: p for p in products}
     return [by_id[i] for i in ids if i in by_id]
 
@@ -135,17 +154,11 @@ def log_search(query: str, results: int, searcher: str) -> None:
     normalized = to_latin(query)[:QUERY_LIMIT]
     if not normalized:
         return
-    last = db.session.execute(
-        select(SearchQuery.id, SearchQuery.normalized)
-        .where(SearchQuery.searcher == searcher,
-               SearchQuery.created_at > utcnow() - TYPING_WINDOW)
-        .order_by(SearchQuery.id.desc()).limit(1)).first()
-    if last and (normalized.startswith(last.normalized) or last.normalized.startswith(normalized)):
-        db.session.execute(update(SearchQuery).where(SearchQuery.id == last.id).values(
-            query=query, normalized=normalized, results=results, created_at=utcnow()))
-    else:
-        db.session.add(SearchQuery(query=query, normalized=normalized, results=results,
-                                   searcher=searcher))
+    # One statement (a search is a read; its log must stay cheap): the same query again (a
+    # reload) changes nothing, a longer or shorter one updates the row, anything else adds one.
+    db.session.execute(_LOG, {"query": query, "normalized": normalized, "results": results,
+                              "searcher": searcher, "since": utcnow() - TYPING_WINDOW,
+                              "now": utcnow()})
     db.session.commit()
 
 

@@ -18,13 +18,13 @@ bp = Blueprint("search", __name__)
 def search_products():
     query = service.clean_query(request.args.get("q"))
     result = service.search_products(query)
-    if query:
-        service.log_search(query, len(result.products), service.searcher_hash(
-            network_of(request.remote_addr or ""), request.headers.get("User-Agent", "")[:200]))
     categories = service.categories_on_sale() if query and not result.products else []
     response = render_page_or_block(
         "search/results.html", "results", result=result, query=query, categories=categories,
         whatsapp_link=_whatsapp_link(query) if query and not result.products else None)
+    if query:  # after rendering: the log's commit would expire the products it shows
+        service.log_search(query, len(result.products), service.searcher_hash(
+            network_of(request.remote_addr or ""), request.headers.get("User-Agent", "")[:200]))
     if wants_fragment():
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -108,7 +108,12 @@ def test_search_uses_the_trigram_index(demo):
     db.session.execute(text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(db.session.scalars(text(
         "EXPLAIN SELECT id FROM product WHERE 'ladoo' <% search_names "
-        "OR 'ld' <% search_keys OR to_tsvector('simple', search_text) "
-        "@@ plainto_tsquery('simple', 'ladoo')")))
+        "OR 'ld' <% search_keys OR search_tsv @@ plainto_tsquery('simple', 'ladoo')")))
     assert "ix_product_search_names_trgm" in plan and "ix_product_search_keys_trgm" in plan
-    assert "ix_product_search_text_fts" in plan
+    assert "ix_product_search_tsv" in plan
+
+
+def test_every_connection_has_the_match_threshold(ctx):
+    from sqlalchemy import text
+    shown = db.session.scalar(text("SHOW pg_trgm.word_similarity_threshold"))
+    assert float(shown) == service.MATCH_THRESHOLD
