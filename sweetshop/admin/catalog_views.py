@@ -193,7 +193,7 @@ def create_product():
         except DomainError as error:
             status = _form_status(error)
             if error.field and error.field.startswith("packs-"):
-                _, index, name = error.field.split("-", 2)
+                _packs, index, name = error.field.split("-", 2)
                 target = rows[int(index)]._fields.get(name)
                 if target is not None:
                     target.errors = [*target.errors, error.message]

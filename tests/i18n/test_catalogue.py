@@ -124,3 +124,25 @@ def test_the_hindi_catalogue_compiles():
     buffer = io.BytesIO()
     write_mo(buffer, _hindi(), use_fuzzy=False)
     assert len(buffer.getvalue()) > 10_000
+
+
+@pytest.mark.no_db
+def test_no_function_hides_gettext_behind_a_local_underscore():
+    """`x, _ = ...` in a function that also calls _() makes every _() there fail."""
+    import ast
+
+    hidden = []
+    for path in sorted((ROOT / "sweetshop").rglob("*.py")):
+        for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            inner = {id(n) for c in ast.walk(fn)
+                     if isinstance(c, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp))
+                     for n in ast.walk(c)}  # comprehensions have their own scope
+            stores = [n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id == "_"
+                      and isinstance(n.ctx, ast.Store) and id(n) not in inner]
+            calls = [n for n in ast.walk(fn) if isinstance(n, ast.Call)
+                     and isinstance(n.func, ast.Name) and n.func.id == "_"]
+            if stores and calls:
+                hidden.append(f"{path.relative_to(ROOT)}:{fn.lineno} {fn.name}")
+    assert hidden == []
