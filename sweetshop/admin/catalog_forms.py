@@ -75,7 +75,7 @@ class PackFields:
     """The three things a pack is: shared by the new-product rows and the pack editor."""
     name = StringField(_l("Pack name"), validators=[Length(max=60)],
                        render_kw={"autocomplete": "off", "placeholder": "500 g box"})
-    name_hi = StringField(_l("Pack name in Hindi"), validators=[Length(max=60)],
+    name_hi = StringField(_l("In Hindi"), validators=[Length(max=60)],
                           render_kw={"lang": "hi", "autocomplete": "off"})
     quantity = WholeNumberField(_l("Quantity"))
     price = RupeesField(_l("Price (₹)"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
@@ -121,10 +121,10 @@ def unit_choices():
 class ProductForm(FlaskForm):
     # English, Hindi, or both: the shop shows the other when one is empty.
     name = StringField(_l("Name"), validators=[Length(max=120)])
-    name_hi = StringField(_l("Name in Hindi"), validators=[Length(max=120)],
+    name_hi = StringField(_l("In Hindi"), validators=[Length(max=120)],
                           render_kw={"lang": "hi", "autocomplete": "off"})
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
-    description_hi = TextAreaField(_l("Description in Hindi"), validators=[Length(max=2000)],
+    description_hi = TextAreaField(_l("Described in Hindi"), validators=[Length(max=2000)],
                                    render_kw={"lang": "hi"})
     aliases = StringField(
         _l("Aliases"), validators=[Length(max=500)], render_kw={"autocomplete": "off"},
@@ -158,7 +158,7 @@ class CategoryForm(FlaskForm):
     name = StringField(_l("Category name"), validators=[DataRequired(_l("Please give the category a name.")),
                                                     Length(max=80)],
                        render_kw={"autocomplete": "off"})
-    name_hi = StringField(_l("Name in Hindi"), validators=[Length(max=80)],
+    name_hi = StringField(_l("In Hindi"), validators=[Length(max=80)],
                           render_kw={"lang": "hi", "autocomplete": "off"})
 
 
