@@ -10,14 +10,17 @@ BENCH_NPM_STAMP := bench/node_modules/.package-lock.stamp
 HTMX        := static/vendor/htmx.min.js
 # Two workers, each with its own database and Redis db (tests/conftest.py); TEST_WORKERS=0 for one process
 TEST_WORKERS ?= 2
+# gettext catalogues: the .po files are in git, their compiled .mo files are built here
+PO_FILES    := $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO_FILES    := $(PO_FILES:.po=.mo)
 PYTEST_ARGS ?=
 BENCH_ARGS  ?=
 
-.PHONY: setup run test lint browser ops-tools pdf-deps test-services bench bench-tools stop clean-instance
+.PHONY: setup run test lint browser fonts ops-tools pdf-deps test-services bench bench-tools stop clean-instance messages
 
 ## setup: virtualenv + Python packages (re-run only when requirements.txt changes) + htmx
 ##        + what WeasyPrint needs to draw invoices (Pango, fonts with ₹ and Devanagari)
-setup: $(PIP_STAMP) $(HTMX) pdf-deps
+setup: $(PIP_STAMP) $(HTMX) pdf-deps $(MO_FILES)
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -38,12 +41,24 @@ $(HTMX): $(NPM_STAMP)
 	@mkdir -p $(@D)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
+# A catalogue that does not compile fails setup, so `make test` and `make run` check it.
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(PIP_STAMP)
+	$(VENV)/bin/pybabel compile -i $< -o $@ -l $* --statistics
+
+## messages: extract the words of templates and code into messages.pot, update the catalogues
+messages: $(PIP_STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--ignore-dirs='.* __pycache__ node_modules' --omit-header -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-location \
+		--omit-header --ignore-obsolete --no-fuzzy-matching
+
 ## lint: ruff, with the rules in ruff.toml
 lint: setup
 	$(VENV)/bin/ruff check .
 
-## browser: Debian's chromium for the Playwright tests (/usr/bin/chromium)
-browser:
+## browser: Debian's chromium for the Playwright tests (/usr/bin/chromium), and a Devanagari
+##          font so Hindi pages render in it (the pages use the system's fonts, none of their own)
+browser: fonts
 	@scripts/ensure_debian_package.sh /usr/bin/chromium chromium
 
 ## ops-tools: pg_dump/pg_restore (Debian's postgresql-client, the server's major version),
@@ -52,11 +67,15 @@ ops-tools:
 	@scripts/ensure_debian_package.sh pg_dump postgresql-client
 	@scripts/ensure_debian_package.sh caddy caddy
 	@scripts/ensure_debian_package.sh systemd-analyze systemd
+
 ## pdf-deps: Debian's Pango (WeasyPrint draws text with it) and the invoice fonts
-pdf-deps:
+pdf-deps: fonts
 	@scripts/ensure_debian_package.sh /usr/share/doc/libpango-1.0-0 libpango-1.0-0
 	@scripts/ensure_debian_package.sh /usr/share/doc/libpangoft2-1.0-0 libpangoft2-1.0-0
 	@scripts/ensure_debian_package.sh /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core
+
+## fonts: a Devanagari font (Hindi pages in the browser tests, Hindi names on invoices)
+fonts:
 	@scripts/ensure_debian_package.sh /usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf fonts-lohit-deva
 
 ## run: embedded PostgreSQL + Redis (unless DATABASE_URL/REDIS_URL are set), migrate, seed, serve

@@ -52,7 +52,9 @@ BUDGETS = {
     "lh_best_practices": 95,
     "product_ratio_to_ping": 0.6,
     "fragment_p99_ms": 50,
+    "search_p99_ms": 30,        # /search over SEARCH_CATALOGUE sweets, 16 connections
 }
+SEARCH_CATALOGUE = 500
 PRODUCT = "/p/kaju-katli"
 OVERSELL_STOCK = 50
 OVERSELL_ATTEMPTS = 200
@@ -150,6 +152,25 @@ def load_part(stack: BenchStack, packs: dict, quick: bool) -> dict:
 def _post_raw(shopper: Shopper, path: str, body: str, headers: dict):
     from urllib.parse import parse_qsl
     return shopper.request("POST", path, form=parse_qsl(body), headers=headers, send_cookies=False)
+
+
+def search_part(stack: BenchStack, quick: bool) -> dict:
+    """/search at 16 connections over a catalogue of SEARCH_CATALOGUE sweets (generated on
+    top of the demo's, so it runs last), with /ping alongside for the ratio."""
+    total = stack.fixture("generate-products", str(SEARCH_CATALOGUE))["total"]
+    print(f"    catalogue: {total} sweets", flush=True)
+    hx = {"HX-Request": "true"}
+    endpoints = [
+        wrkload.Endpoint("ping", "/ping"),
+        wrkload.Endpoint("search typo", "/search?q=kaju+kalti"),
+        wrkload.Endpoint("search hindi", "/search?q=%E0%A4%B2%E0%A4%A1%E0%A5%8D%E0%A4%A1%E0%A5%82"),
+        wrkload.Endpoint("search live", "/search?q=pista+barfi", headers=hx, fragment=True),
+        wrkload.Endpoint("search none", "/search?q=pizza"),
+    ]
+    options = {"cpu_probe": stack.cpu_times, "log": lambda m: print(m, flush=True)}
+    if quick:
+        options.update(rounds=1, duration="5s", warmup="2s")
+    return wrkload.measure(stack.base_url, endpoints, **options)
 
 
 def pages_with_cart(base: str, packs: dict) -> dict[str, tuple[str, dict | None]]:
@@ -291,6 +312,14 @@ def check_budgets(results: dict, stack: BenchStack) -> tuple[list[str], list[str
             check(r["status_5xx"] == 0, f"{name}: {r['status_5xx']} responses 5xx under load (0)")
             check(r["non_2xx_3xx"] == 0 and r["socket_errors"] == 0,
                   f"{name}: {r['non_2xx_3xx']} non-2xx/3xx, {r['socket_errors']} socket errors (0)")
+    for name, r in results.get("search", {}).get("endpoints", {}).items():
+        if name == "ping":
+            continue
+        check(r["p99_ms"] <= BUDGETS["search_p99_ms"],
+              f"/search ({name}): p99 {r['p99_ms']:.1f} ms at 16 connections, "
+              f"{r['ratio_to_ping']:.2f} × /ping (≤ {BUDGETS['search_p99_ms']} ms)")
+        check(r["status_5xx"] == 0 and r["non_2xx_3xx"] == 0,
+              f"/search ({name}): {r['status_5xx']} 5xx, {r['non_2xx_3xx']} non-2xx/3xx (0)")
     orders = results.get("orders")
     if orders:
         p, race = orders["placement"], orders["oversell"]
@@ -315,9 +344,14 @@ def check_budgets(results: dict, stack: BenchStack) -> tuple[list[str], list[str
 
 
 def print_table(results: dict) -> None:
-    load = results.get("load")
+    for key, title in (("load", "HTTP load"), ("search", f"Search, {SEARCH_CATALOGUE} sweets")):
+        _print_load(results.get(key), title)
+    _print_rest(results)
+
+
+def _print_load(load: dict | None, title: str) -> None:
     if load:
-        print(f"\nHTTP load: {load['tool']}, -t{load['threads']} -c{load['connections']} "
+        print(f"\n{title}: {load['tool']}, -t{load['threads']} -c{load['connections']} "
               f"-d{load['duration']} --latency, median of {load['rounds']}")
         print("  (× ping: median of the per-round ratios; CPU ms/req: server CPU per request, "
               "gunicorn workers and PostgreSQL backends; CPU × ping: ping's CPU cost over this one's)")
@@ -330,6 +364,9 @@ def print_table(results: dict) -> None:
                   f"{r.get('best_p99_ms', 0):8.1f} {r['ratio_to_ping']:6.2f} "
                   f"{r['non_2xx_3xx']:11d} {r['status_5xx']:4d} {cpu.get('app', 0):7.2f} "
                   f"{cpu.get('db', 0):6.2f} {r.get('cpu_cost_ratio_to_ping', 1.0):10.2f}")
+
+
+def _print_rest(results: dict) -> None:
     weight = results.get("page_weight")
     if weight:
         print("\nPage weight, first visit, bytes on the wire (KB = 1024 B; photos apart)")
@@ -365,6 +402,7 @@ def main() -> int:
     parser.add_argument("--skip-lighthouse", action="store_true")
     parser.add_argument("--skip-orders", action="store_true")
     parser.add_argument("--skip-slowloris", action="store_true")
+    parser.add_argument("--skip-search", action="store_true")
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args()
 
@@ -394,6 +432,9 @@ def main() -> int:
                                                         interval=5,
                                                         duration=15 if args.quick else 60)
             print(f"    {slowloris.describe(results['slow_clients'])}", flush=True)
+        if not args.skip_search:  # last: it adds sweets to the catalogue
+            say(f"search over {SEARCH_CATALOGUE} sweets (wrk)")
+            results["search"] = search_part(stack, args.quick)
         met, missed = check_budgets(results, stack)
     results["budgets_met"], results["budgets_missed"] = met, missed
     results["seconds"] = round(time.monotonic() - started)

@@ -48,6 +48,8 @@ def create_app(config: dict | None = None) -> Flask:
     redis_conn.init_app(app)
     compress.init_app(app)
     static_files.init_app(app)
+    from . import i18n
+    i18n.init_app(app)
 
     from . import models  # noqa: F401  (register tables with the metadata)
     # First of the request hooks: the request id is set before any other hook can log.

@@ -74,7 +74,9 @@ class BoundedConnection(psycopg.Connection):
 
 def engine_options(config: Mapping) -> dict:
     """SQLAlchemy create_engine() options from the DB_* settings (see config.py)."""
-    server_settings = []
+    # How alike a word must be for search's `<%` matches (search/service.py MATCH_THRESHOLD),
+    # set once per connection rather than per search; pg_trgm adopts it when it loads.
+    server_settings = ["-c pg_trgm.word_similarity_threshold=0.45"]
     if config.get("DB_STATEMENT_TIMEOUT"):
         server_settings.append(f"-c statement_timeout={int(config['DB_STATEMENT_TIMEOUT'] * 1000)}")
     if config.get("DB_LOCK_TIMEOUT"):

@@ -5,33 +5,27 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .i18n import ngettext
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+
+from .i18n import format_locale, gettext, ngettext
 from .models.catalog import Unit
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 
 
-def _indian_grouping(n: int) -> str:
-    """1150 -> 1,150; 1234567 -> 12,34,567 (lakh grouping)."""
-    s = str(n)
-    if len(s) <= 3:
-        return s
-    head, tail = s[:-3], s[-3:]
-    groups = []
-    while len(head) > 2:
-        groups.insert(0, head[-2:])
-        head = head[:-2]
-    if head:
-        groups.insert(0, head)
-    return ",".join(groups) + "," + tail
+def format_number(value: int | float, language: str | None = None) -> str:
+    """A number as the language writes it (Babel's en_IN / hi_IN): 115000 -> '1,15,000'."""
+    return format_decimal(value, locale=format_locale(language))
 
 
 def format_rupees(paise: int | None) -> str:
+    """Paise as rupees for the page's language: 11500000 -> '₹1,15,000', 58050 -> '₹580.50'."""
     if paise is None:
         return ""
     sign = "−" if paise < 0 else ""
     rupees, rest = divmod(abs(int(paise)), 100)
-    text = f"{sign}₹{_indian_grouping(rupees)}"
+    text = f"{sign}₹{format_number(rupees)}"
     return f"{text}.{rest:02d}" if rest else text
 
 
@@ -48,6 +42,16 @@ def parse_whole_number(text: str | None, max_digits: int = 9) -> int | None:
 def ascii_digits(text: str) -> str:
     """'९८७६५' -> '98765': decimal digits of any script as ASCII, other characters kept."""
     return "".join(str(int(c)) if c.isdecimal() else c for c in text)
+
+
+# Devanagari (०-९) through Malayalam: the scripts' digit blocks sit at U+0966 + 0x80 * k.
+_INDIAN_DIGITS = {0x0966 + 0x80 * block + d: str(d) for block in range(9) for d in range(10)}
+
+
+def indian_digits(text: str) -> str:
+    """'२५०' -> '250': digits of India's scripts (Devanagari, Bengali, Gurmukhi, Gujarati,
+    Odia, Tamil, Telugu, Kannada, Malayalam) as ASCII; everything else untouched."""
+    return text.translate(_INDIAN_DIGITS)
 
 
 _TYPED_RUPEES = re.compile(r"^(\d{1,9})(?:\.(\d{1,2}))?$")
@@ -78,16 +82,24 @@ def format_quantity(amount: int, unit: Unit | str) -> str:
     if unit is Unit.PIECE:
         return ngettext("%(num)d piece", "%(num)d pieces", amount)
     if amount >= 1000:
-        kg = amount / 1000
-        return f"{kg:g} kg"
-    return f"{amount} g"
+        return gettext("%(amount)s kg", amount=format_number(round(amount / 1000, 3)))
+    return gettext("%(amount)s g", amount=format_number(amount))
 
 
-def format_local_time(value: datetime | None, fmt: str = "%d %b %Y, %I:%M %p") -> str:
+_STRFTIME_TO_CLDR = {"d": "d", "b": "MMM", "B": "MMMM", "Y": "y", "y": "yy", "I": "h",
+                     "m": "MM", "M": "mm", "H": "H", "p": "a", "a": "EEE", "A": "EEEE"}
+
+
+def format_local_time(value: datetime | None, fmt: str = "d MMM y, h:mm a") -> str:
+    """A moment in Asia/Kolkata, in the page's language: '1 Mar 2026, 9:35 am' (en_IN),
+    '1 मार्च 2026, 9:35 am' (hi_IN). `fmt` is a CLDR pattern."""
     if value is None:
         return ""
-    # No leading zeros on the day or the hour ("1 Mar 2026, 9:35 AM"), minutes untouched.
-    return re.sub(r"(^|\s)0(\d)", r"\1\2", value.astimezone(KOLKATA).strftime(fmt))
+    if "%" in fmt:  # a strftime format, as callers wrote before Babel: the same fields
+        fmt = re.sub(r"%([dbBYyImMHpaA])", lambda m: _STRFTIME_TO_CLDR[m.group(1)], fmt)
+    text = format_datetime(value.astimezone(KOLKATA), fmt, locale=format_locale())
+    # AM / PM as Indian readers know them from clocks and tickets (CLDR writes "am").
+    return re.sub(r"\b(am|pm)\b", lambda m: m.group(1).upper(), text)
 
 
 def mask_address(address: str | None, keep: int = 6) -> str:

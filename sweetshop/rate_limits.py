@@ -30,6 +30,7 @@ from flask_limiter import RateLimitExceeded
 from werkzeug.utils import import_string
 
 from .extensions import limiter, redis_conn
+from .i18n import gettext as _
 from .networks import client_network, network_of  # noqa: F401  (the one key; import it from here)
 
 log = logging.getLogger(__name__)
@@ -169,8 +170,8 @@ def init_app(app: Flask) -> None:
         except Exception as exc:  # any Redis failure: refuse rather than allow unlimited tries
             log.warning("Refusing %s while Redis is unavailable: %s", request.endpoint, exc)
             from .web import error_response
-            response = error_response(503, "This is paused for a moment on our side. "
-                                           "Please try again in a minute.")
+            response = error_response(503, _("This is paused for a moment on our side. "
+                                           "Please try again in a minute."))
             retry_after = max(1, round(_limit_breaker().seconds_left()))
             return response[0], response[1], {"Retry-After": str(retry_after)}
         return None
@@ -199,9 +200,8 @@ def refusal_message(seconds: int, form_kept: bool = True) -> str:
     minutes = max(1, round(seconds / 60))
     wait = "a minute" if minutes <= 1 else f"{minutes} minutes"
     if form_kept:
-        return (f"Too many tries from here just now. Please wait {wait} and try again; "
-                "what you typed is kept.")
-    return f"Too many requests from here just now. Please wait {wait} and try again."
+        return (_('Too many tries from here just now. Please wait %(wait)s and try again; what you typed is kept.', wait=wait))
+    return _('Too many requests from here just now. Please wait %(wait)s and try again.', wait=wait)
 
 
 def refusal_response(seconds: int):

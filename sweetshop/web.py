@@ -3,16 +3,26 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, abort, g, jsonify, render_template, request
+from flask import Flask, abort, current_app, g, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from .database import discard_session, outage_kind
 from .extensions import db, redis_conn
-from .formatting import format_local_time, format_quantity, format_rupees
+from .formatting import format_local_time, format_number, format_quantity, format_rupees
 from .htmx import is_htmx
+from .i18n import (
+    LANGUAGE_COOKIE,
+    LANGUAGES,
+    current_language,
+    lazy_gettext,
+    localized,
+    normalize_language,
+)
+from .i18n import gettext as _
 from .phones import display_phone
+from .safe_redirect import safe_next_path
 from .services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -22,27 +32,27 @@ CART_COOKIE = "cart"
 # The admin menu: (endpoint, label). Admin feature modules add their entry here.
 # The admin menu: (endpoint, label, words of the endpoints that belong to its section).
 ADMIN_NAV = [
-    ("admin.dashboard", "Dashboard", ("dashboard",)),
-    ("admin.list_orders", "Orders", ("order", "refund", "message")),
-    ("admin.list_products", "Products", ("product", "pack", "stock", "categor")),
-    ("boxes_admin.list_box_types", "Boxes", ("box_type", "box_mix")),
-    ("invoices.list_invoices", "Invoices", ("invoice", "tax")),
-    ("kitchen.production_sheet", "Kitchen", ("production", "slips")),
-    ("kitchen.list_windows", "Pre-orders", ("window",)),
-    ("kitchen.edit_hours", "Hours", ("hours",)),
-    ("admin.edit_settings", "Settings", ("edit_settings", "update_settings", "alerts", "policy", "logo")),
-    ("admin.edit_cod_settings", "Cash on delivery", ("cod_settings", "cod_block")),
-    ("admin.cash_report", "Cash", ("cash_",)),
-    ("admin.list_staff", "Staff", ("staff",)),
-    ("admin.audit_log", "Audit", ("audit",)),
-    ("delivery.list_deliveries", "Deliveries", ("delivery.",)),
-    ("customers.show_erase", "Customers", ("customer", "erase")),
+    ("admin.dashboard", lazy_gettext("Dashboard"), ("dashboard",)),
+    ("admin.list_orders", lazy_gettext("Orders"), ("order", "refund", "message")),
+    ("admin.list_products", lazy_gettext("Products"), ("product", "pack", "stock", "categor")),
+    ("boxes_admin.list_box_types", lazy_gettext("Boxes"), ("box_type", "box_mix")),
+    ("invoices.list_invoices", lazy_gettext("Invoices"), ("invoice", "tax")),
+    ("kitchen.production_sheet", lazy_gettext("Kitchen"), ("production", "slips")),
+    ("kitchen.list_windows", lazy_gettext("Pre-orders"), ("window",)),
+    ("kitchen.edit_hours", lazy_gettext("Hours"), ("hours",)),
+    ("admin.edit_settings", lazy_gettext("Settings"), ("edit_settings", "update_settings", "alerts", "policy", "logo")),
+    ("admin.edit_cod_settings", lazy_gettext("Cash on delivery"), ("cod_settings", "cod_block")),
+    ("admin.cash_report", lazy_gettext("Cash"), ("cash_",)),
+    ("admin.list_staff", lazy_gettext("Staff"), ("staff",)),
+    ("admin.audit_log", lazy_gettext("Audit"), ("audit",)),
+    ("delivery.list_deliveries", lazy_gettext("Deliveries"), ("delivery.",)),
+    ("customers.show_erase", lazy_gettext("Customers"), ("customer", "erase")),
 ]
 
 
 def admin_section(endpoint: str | None) -> str | None:
     """The menu entry a page belongs to, so an order's page marks "Orders" as current."""
-    for nav_endpoint, _, words in ADMIN_NAV:
+    for nav_endpoint, _label, words in ADMIN_NAV:
         if endpoint and any(word in endpoint for word in words):
             return nav_endpoint
     return None
@@ -77,12 +87,13 @@ def register_web(app: Flask) -> None:
     from .lookup.views import bp as lookup_bp
     from .orders.views import bp as orders_bp
     from .payments.views import bp as payments_bp
+    from .search.views import bp as search_bp
     from .storefront.views import bp as storefront_bp
     from .webhooks.views import bp as webhooks_bp
 
     for bp in (storefront_bp, cart_bp, checkout_bp, orders_bp, payments_bp, lookup_bp, admin_bp,
                webhooks_bp, boxes_bp, boxes_admin_bp, invoices_bp, invoice_links_bp, kitchen_bp,
-               delivery_bp, alerts_bp, about_bp, customers_bp):
+               delivery_bp, alerts_bp, about_bp, customers_bp, search_bp):
         app.register_blueprint(bp)
     from .storefront.context import register_storefront_context
     register_storefront_context(app)
@@ -91,14 +102,19 @@ def register_web(app: Flask) -> None:
     # (sweetshop/i18n.py), so new words are translatable the day they are written.
     from . import i18n
     app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    app.jinja_env.install_gettext_callables(i18n.gettext, i18n.template_ngettext, newstyle=True)
+    # Globals, not context: imported macros see them too.
+    app.jinja_env.globals.update(languages=LANGUAGES, language=current_language,
+                                 localized=localized)
     app.add_template_filter(format_rupees, "rupees")
     app.add_template_filter(format_quantity, "quantity")
+    app.add_template_filter(format_number, "number")
     app.add_template_filter(format_local_time, "local_time")
     app.add_template_filter(display_phone, "phone")
     from .services.slots import when_text
     app.add_template_filter(when_text, "when")  # "Delivery on Sat 31 Oct, 4–6 pm"
     app.add_url_rule("/health", "health", health)
+    app.add_url_rule("/language/<code>", "set_language", set_language)
     # The trivial endpoint make bench measures the pages against (no database, no template).
     app.add_url_rule("/ping", "ping", lambda: ("ok", 200, {"Content-Type": "text/plain"}))
 
@@ -128,7 +144,7 @@ def register_web(app: Flask) -> None:
         # menu, and so are those the signed-in person's role may not open.
         from .permissions import allowed
         role = getattr(getattr(g, "admin", None), "role", None)
-        admin_nav = [(e, label) for e, label, _ in ADMIN_NAV
+        admin_nav = [(e, label) for e, label, _words in ADMIN_NAV
                      if e in app.view_functions and allowed(role, e)]
         from .services.alerts import timeline as alert_timeline
         return {"cart_count": header_cart_count, "shop": shop, "admin_nav": admin_nav,
@@ -143,8 +159,8 @@ def register_web(app: Flask) -> None:
             return
         fields = (*request.args.listvalues(), *request.form.listvalues())
         if "\x00" in request.path or any("\x00" in v for vs in fields for v in vs):
-            abort(400, description="That request contained characters we cannot read. "
-                                   "Nothing was changed.")
+            abort(400, description=_("That request contained characters we cannot read. "
+                                     "Nothing was changed."))
 
     @app.after_request
     def security_headers(response):
@@ -152,6 +168,9 @@ def register_web(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        # Pages differ by the language cookie or, without it, by Accept-Language.
+        if response.mimetype == "text/html":
+            response.vary.update(("Cookie", "Accept-Language"))
         if app.config["ENV_NAME"] == "production":
             response.headers.setdefault("Strict-Transport-Security",
                                         "max-age=31536000; includeSubDomains")
@@ -164,16 +183,16 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return error_response(400, "This page had expired, so nothing was changed. "
-                                   "Please go back, reload the page and try again.")
+        return error_response(400, _("This page had expired, so nothing was changed. "
+                                     "Please go back, reload the page and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         messages = {
-            404: "We could not find that page.",
-            405: "That action is not possible here.",
-            413: "That upload is too large.",
-            429: "Too many requests from here just now. Please wait a minute and try again.",
+            404: _("We could not find that page."),
+            405: _("That action is not possible here."),
+            413: _("That upload is too large."),
+            429: _("Too many requests from here just now. Please wait a minute and try again."),
         }
         return error_response(error.code or 500, messages.get(error.code, error.description))
 
@@ -184,13 +203,13 @@ def register_web(app: Flask) -> None:
         if kind:
             return database_unavailable(kind, error)
         log.exception("Unhandled error on %s %s", request.method, request.endpoint)
-        return error_response(500, "Something went wrong on our side. Please try again.")
+        return error_response(500, _("Something went wrong on our side. Please try again."))
 
 
 # Seconds a customer is asked to wait after the database could not serve them.
 RETRY_AFTER_SECONDS = 5
-DATABASE_UNAVAILABLE_MESSAGE = ("We cannot reach our order book for a moment. Nothing was "
-                                "lost; please try again in a few seconds.")
+DATABASE_UNAVAILABLE_MESSAGE = lazy_gettext("We cannot reach our order book for a moment. "
+                                            "Nothing was lost; please try again in a few seconds.")
 
 
 def database_unavailable(kind: str, error: BaseException):
@@ -254,6 +273,23 @@ def error_response(status: int, message: str):
     if is_htmx():
         return render_template("_partials/_error.html", message=message, status=status), status
     return render_template("errors/error.html", message=message, status=status), status
+
+
+LANGUAGE_COOKIE_DAYS = 365
+
+
+def set_language(code: str):
+    """The header's language switch: a plain link (works without JavaScript) that remembers
+    the choice in a cookie and goes back to the page it was clicked on."""
+    language = normalize_language(code)
+    if language is None:
+        abort(404)
+    response = redirect(safe_next_path(request.args.get("next"), "/"), 303)
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=LANGUAGE_COOKIE_DAYS * 86400,
+                        samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def health():

@@ -28,17 +28,20 @@
     return isNaN(n) ? 0 : n;
   }
 
+  function words(name) { return toggle.getAttribute("data-text-" + name) || ""; }
+
   function showToggle() {
     toggle.hidden = false;
     toggle.setAttribute("aria-pressed", soundOn ? "true" : "false");
-    if (stateText) stateText.textContent = soundOn ? "on" : "off";
+    // The words are the page's (data-text-* attributes), in the admin's language.
+    if (stateText) stateText.textContent = words(soundOn ? "on" : "off");
     // Until the page has been touched once, the browser keeps the chime silent: say so.
     // The text changes but stays one line, so nothing under it moves as a tap lands.
     if (hint) {
       hint.hidden = false;
-      hint.textContent = !soundOn ? "New orders will not chime."
-        : (audio && audio.state === "running") ? "New orders will chime."
-        : "Tap the page once to let it chime.";
+      hint.textContent = !soundOn ? words("silent")
+        : (audio && audio.state === "running") ? words("chimes")
+        : words("tap");
     }
   }
 
@@ -98,7 +101,8 @@
       chime();
       if (announcer) {
         var added = count - lastCount;
-        announcer.textContent = added === 1 ? "1 new order" : added + " new orders";
+        announcer.textContent = added === 1 ? words("one-new")
+          : words("many-new").replace("%(num)s", added);
       }
     }
     lastCount = count;

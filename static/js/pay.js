@@ -34,8 +34,7 @@
     script.onload = then;
     script.onerror = function () {
       script.remove();
-      say("We could not load the payment window. Please check your internet connection and " +
-          "try again, or pay cash on delivery.");
+      say(box.getAttribute("data-text-load-failed"));
       ready();
     };
     document.head.appendChild(script);
@@ -46,7 +45,7 @@
     button.disabled = true;
     button.setAttribute("aria-busy", "true");
     loadCheckout(function () {
-      if (!window.Razorpay) { say("The payment window did not start. Please try again."); ready(); return; }
+      if (!window.Razorpay) { say(box.getAttribute("data-text-not-started")); ready(); return; }
       var options = JSON.parse(data.textContent);
       options.handler = function (answer) {
         done = true;
@@ -54,7 +53,7 @@
         form.elements.razorpay_order_id.value = answer.razorpay_order_id || "";
         form.elements.razorpay_signature.value = answer.razorpay_signature || "";
         say("");
-        button.textContent = "Confirming your payment…";
+        button.textContent = box.getAttribute("data-text-confirming");
         form.submit();
       };
       options.modal = {

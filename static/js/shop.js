@@ -5,14 +5,22 @@ document.addEventListener("submit", function (event) {
   if (form.dataset.submitted) { event.preventDefault(); return; }  // a second tap does nothing
   form.dataset.submitted = "1";
   var button = form.querySelector("button[type=submit]");
-  if (button) { button.setAttribute("aria-busy", "true"); button.textContent = "Placing order…"; }
+  // Words come from the page (data-busy-label), so they are in the page's language.
+  if (button) {
+    button.dataset.label = button.textContent;
+    button.setAttribute("aria-busy", "true");
+    button.textContent = button.getAttribute("data-busy-label") || button.textContent;
+  }
 });
 // Back/forward cache may restore a submitted form: let it be sent again (the server dedupes).
 window.addEventListener("pageshow", function () {
   document.querySelectorAll("form[data-submitted]").forEach(function (form) {
     delete form.dataset.submitted;
     var button = form.querySelector("button[type=submit][aria-busy]");
-    if (button) { button.removeAttribute("aria-busy"); button.textContent = "Place order"; }
+    if (button) {
+      button.removeAttribute("aria-busy");
+      if (button.dataset.label) button.textContent = button.dataset.label;
+    }
   });
 });
 // htmx requests go only to paths of this site: an hx-get/hx-post injected with a foreign URL

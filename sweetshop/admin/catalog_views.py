@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..formatting import format_quantity
 from ..htmx import is_htmx, render_page_or_block
+from ..i18n import gettext as _
 from ..images import CleanImage
 from ..integrations.cloudinary import MAX_BYTES
 from ..models import Category, Order, Unit
@@ -66,7 +67,10 @@ def _details(form: ProductForm) -> ProductDetails:
     return ProductDetails(name=form.name.data or "", description=form.description.data or "",
                           category_id=form.category_id.data, unit=Unit(form.unit.data),
                           active=bool(form.active.data),
-                          low_stock_threshold=form.low_stock_threshold.data or 0)
+                          low_stock_threshold=form.low_stock_threshold.data or 0,
+                          name_hi=form.name_hi.data or "",
+                          description_hi=form.description_hi.data or "",
+                          aliases=form.aliases.data or "")
 
 
 def _read_photo(form: ProductForm) -> CleanImage | None:
@@ -104,8 +108,8 @@ def _pack_form_factory(bound: dict[int, PackForm]):
         if variant.id in bound:
             return bound[variant.id]
         return PackForm(formdata=None, prefix=f"p{variant.id}",
-                        data={"name": variant.name, "quantity": variant.quantity,
-                              "price": variant.price_paise})
+                        data={"name": variant.name, "name_hi": variant.name_hi,
+                              "quantity": variant.quantity, "price": variant.price_paise})
     return pack_form
 
 
@@ -116,6 +120,8 @@ def _edit_context(product, *, form: ProductForm | None = None, stock_form: Stock
     if form is None:
         form = ProductForm(formdata=None, prefix="", data={
             "name": product.name, "description": product.description,
+            "name_hi": product.name_hi, "description_hi": product.description_hi,
+            "aliases": product.aliases,
             "category_id": product.category_id, "unit": product.unit.value,
             "active": product.active, "low_stock_threshold": product.low_stock_threshold})
     form.category_id.choices = form.category_id.choices or _category_choices()
@@ -180,13 +186,14 @@ def create_product():
     photo = _read_photo(form)
     rows = [row.form for row in form.packs if row.form.filled()]
     if valid and not form.photo.errors:
-        packs = [PackDetails(r.name.data.strip(), r.quantity.data, r.price.data) for r in rows]
+        packs = [PackDetails(r.name.data.strip(), r.quantity.data, r.price.data,
+                             (r.name_hi.data or "").strip()) for r in rows]
         try:
             product = catalog_admin.create_product(_details(form), packs)
         except DomainError as error:
             status = _form_status(error)
             if error.field and error.field.startswith("packs-"):
-                _, index, name = error.field.split("-", 2)
+                _packs, index, name = error.field.split("-", 2)
                 target = rows[int(index)]._fields.get(name)
                 if target is not None:
                     target.errors = [*target.errors, error.message]
@@ -197,12 +204,12 @@ def create_product():
             else:
                 _show_error(form, error)
             return render_template(NEW, form=form), status
-        flash(f"{product.name} is saved. Now set its stock.", "success")
+        flash(_('%(name)s is saved. Now set its stock.', name=product.name), "success")
         if photo is not None:
             try:
                 catalog_admin.set_product_photo(product.id, photo)
             except DomainError as error:
-                flash(f"The photo was not saved: {error.message}", "error")
+                flash(_('The photo was not saved: %(message)s', message=error.message), "error")
         return redirect(_edit_url(product.id), 303)
     return render_template(NEW, form=form), 422
 
@@ -230,7 +237,7 @@ def update_product(product_id: int):
             status = _form_status(error)
             _show_error(form, error)
         else:
-            flash("Saved.", "success")
+            flash(_("Saved."), "success")
             return redirect(_edit_url(product.id), 303)
     db.session.rollback()
     product = catalog_admin.get_product(product_id)
@@ -260,12 +267,13 @@ def add_pack(product_id: int):
     if form.validate():
         try:
             variant = catalog_admin.add_pack(
-                product_id, PackDetails(form.name.data, form.quantity.data, form.price.data),
+                product_id, PackDetails(form.name.data, form.quantity.data, form.price.data,
+                                        form.name_hi.data or ""),
                 actor=actor())
         except DomainError as error:
             _show_error(form, error)
             return _packs_response(product_id, _form_status(error), new_pack=form)
-        return _packs_response(product_id, message=f"Added the pack {variant.name}.")
+        return _packs_response(product_id, message=_('Added the pack %(name)s.', name=variant.name))
     return _packs_response(product_id, 422, new_pack=form)
 
 
@@ -276,13 +284,14 @@ def update_pack(product_id: int, variant_id: int):
         try:
             variant = catalog_admin.update_pack(
                 product_id, variant_id,
-                PackDetails(form.name.data, form.quantity.data, form.price.data),
+                PackDetails(form.name.data, form.quantity.data, form.price.data,
+                            form.name_hi.data or ""),
                 actor=actor())
         except DomainError as error:
             status = _form_status(error)
             _show_error(form, error)
             return _packs_response(product_id, status, pack_forms={variant_id: form})
-        return _packs_response(product_id, message=f"Updated the pack {variant.name}.")
+        return _packs_response(product_id, message=_('Updated the pack %(name)s.', name=variant.name))
     catalog_admin.get_product(product_id)  # an unknown product is a 404, not a 422
     return _packs_response(product_id, 422, pack_forms={variant_id: form})
 
@@ -299,28 +308,28 @@ def _pack_action(product_id: int, variant_id: int, action, message: str):
 def move_pack(product_id: int, variant_id: int, direction: str):
     return _pack_action(product_id, variant_id,
                         lambda: catalog_admin.move_pack(product_id, variant_id, direction),
-                        f"Moved the pack {direction}.")
+                        _('Moved the pack %(direction)s.', direction=direction))
 
 
 @bp.post("/products/<id:product_id>/packs/<id:variant_id>/hide")
 def hide_pack(product_id: int, variant_id: int):
     return _pack_action(product_id, variant_id,
                         lambda: catalog_admin.set_pack_active(product_id, variant_id, False),
-                        "The pack is hidden from customers.")
+                        _("The pack is hidden from customers."))
 
 
 @bp.post("/products/<id:product_id>/packs/<id:variant_id>/show")
 def show_pack(product_id: int, variant_id: int):
     return _pack_action(product_id, variant_id,
                         lambda: catalog_admin.set_pack_active(product_id, variant_id, True),
-                        "The pack is on sale again.")
+                        _("The pack is on sale again."))
 
 
 @bp.post("/products/<id:product_id>/packs/<id:variant_id>/default")
 def make_default_pack(product_id: int, variant_id: int):
     return _pack_action(product_id, variant_id,
                         lambda: catalog_admin.make_default_pack(product_id, variant_id),
-                        "Default pack chosen.")
+                        _("Default pack chosen."))
 
 
 # --- stock -------------------------------------------------------------------------------
@@ -347,8 +356,7 @@ def adjust_stock(product_id: int):
     product = catalog_admin.get_product(product_id)
     message = None
     if status == 200:
-        message = (f"Stock of {product.name} is now "
-                   f"{format_quantity(movement.stock_after, product.unit)}.")
+        message = (_('Stock of %(name)s is now %(stock_after)s.', name=product.name, stock_after=format_quantity(movement.stock_after, product.unit)))
         if not is_htmx():
             flash(message, "success")
             return redirect(_safe_next(form.next.data, _edit_url(product.id, "stock")), 303)
@@ -374,7 +382,8 @@ def _render_categories(status: int = 200, new_form: CategoryForm | None = None,
 
     def rename_form(category) -> CategoryForm:
         return bound.get(category.id) or CategoryForm(formdata=None, prefix=f"c{category.id}",
-                                                      data={"name": category.name})
+                                                      data={"name": category.name,
+                                                            "name_hi": category.name_hi})
 
     return render_page_or_block(
         CATEGORIES, "categories", status=status, categories=catalog_admin.list_categories(),
@@ -402,11 +411,11 @@ def create_category():
     form = CategoryForm(prefix="new")
     if form.validate():
         try:
-            category = catalog_admin.create_category(form.name.data)
+            category = catalog_admin.create_category(form.name.data, form.name_hi.data or "")
         except DomainError as error:
             _show_error(form, error)
             return _categories_page(_form_status(error), new_form=form)
-        return _categories_page(message=f"Added {category.name}.")
+        return _categories_page(message=_('Added %(name)s.', name=category.name))
     return _categories_page(422, new_form=form)
 
 
@@ -415,12 +424,13 @@ def rename_category(category_id: int):
     form = CategoryForm(prefix=f"c{category_id}")
     if form.validate():
         try:
-            category = catalog_admin.rename_category(category_id, form.name.data)
+            category = catalog_admin.rename_category(category_id, form.name.data,
+                                                     form.name_hi.data or "")
         except DomainError as error:
             status = _form_status(error)
             _show_error(form, error)
             return _categories_page(status, bound={category_id: form})
-        return _categories_page(message=f"Renamed to {category.name}.")
+        return _categories_page(message=_('Renamed to %(name)s.', name=category.name))
     if db.session.get(Category, category_id) is None:
         abort(404)
     return _categories_page(422, bound={category_id: form})
@@ -432,4 +442,4 @@ def move_category(category_id: int, direction: str):
         catalog_admin.move_category(category_id, direction)
     except DomainError as error:
         return _categories_page(_form_status(error), error=error.message)
-    return _categories_page(message=f"Moved {direction}.")
+    return _categories_page(message=_('Moved %(direction)s.', direction=direction))

@@ -1,6 +1,7 @@
 """The owner's home page, and the small fragment it polls for new orders."""
 from flask import current_app, render_template, url_for
 
+from ..search.service import top_searches
 from ..services import cod_risk, shop_health
 from ..services import dashboard as dashboard_service
 from . import bp
@@ -18,6 +19,7 @@ def dashboard():
         health=shop_health.describe_health(),
         chart=dashboard_service.revenue_chart(days),
         unconfirmed=cod_risk.unconfirmed_orders(),
+        searched_for=top_searches(),
         # The stock pages come with the catalogue; link them once they exist.
         stock_url=url_for("admin.list_products")
         if "admin.list_products" in current_app.view_functions else None,

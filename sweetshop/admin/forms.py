@@ -15,13 +15,15 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from ..form_filters import one_line, strip
 from ..formatting import parse_rupees, rupees_text
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import OrderStatus
 
 
 class LoginForm(FlaskForm):
-    email = StringField("Email or mobile number", validators=[
-        DataRequired("Please enter your email or mobile number."), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired("Please enter your password."),
+    email = StringField(_l("Email or mobile number"), validators=[
+        DataRequired(_l("Please enter your email or mobile number.")), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter your password.")),
                                                      Length(max=200)])
     next = HiddenField()
 
@@ -30,7 +32,7 @@ class LoginForm(FlaskForm):
 
 def _sensible_date(field):
     if field.data and not 2000 <= field.data.year <= 2100:
-        raise ValidationError("Please choose a date between the years 2000 and 2100.")
+        raise ValidationError(_("Please choose a date between the years 2000 and 2100."))
 
 
 class OrderFilterForm(FlaskForm):
@@ -39,17 +41,22 @@ class OrderFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Search", filters=[one_line],
-                    validators=[Length(max=100, message="Please search with fewer words.")],
-                    description="Order number, customer name or phone")
-    status = SelectField("Status", choices=[("", "All statuses")] + [
-        (s.value, s.label) for s in OrderStatus], default="", validate_choice=True)
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
-    due_on = DateField("Due on", validators=[Optional()],
-                       description="Orders for that day, in the order they are due")
-    slot = SelectField("Slot", choices=[("", "All times")], default="", validate_choice=False)
-    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=10_000)])
+    q = StringField(_l("Search"), filters=[one_line],
+                    validators=[Length(max=100, message=_l("Please search with fewer words."))],
+                    description=_l("Order number, customer name or phone"))
+    status = SelectField(_l("Status"), choices=[("", _l("All statuses"))] + [
+        (s.value, s.value) for s in OrderStatus], default="", validate_choice=True)
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+    due_on = DateField(_l("Due on"), validators=[Optional()],
+                       description=_l("Orders for that day, in the order they are due"))
+    slot = SelectField(_l("Slot"), choices=[("", _l("All times"))], default="", validate_choice=False)
+    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1, max=10_000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The statuses' names in the page's language (read per request, not at import).
+        self.status.choices = [("", _("All statuses"))] + [(s.value, s.label) for s in OrderStatus]
 
     def validate_date_from(self, field):
         _sensible_date(field)
@@ -60,15 +67,15 @@ class OrderFilterForm(FlaskForm):
     def validate_date_to(self, field):
         _sensible_date(field)
         if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("The end date is before the start date.")
+            raise ValidationError(_("The end date is before the start date."))
 
 
 class StatusChangeForm(FlaskForm):
     """One button on the order page: the status wanted and the one the owner saw."""
     to_status = HiddenField()
     expected_from = HiddenField()
-    note = TextAreaField("Reason", validators=[Length(max=500, message=(
-        "Please keep the reason under 500 characters."))])
+    note = TextAreaField(_l("Reason"), validators=[Length(max=500, message=(
+        _l("Please keep the reason under 500 characters.")))])
 
 
 # --- Shop settings --------------------------------------------------------------------------
@@ -101,30 +108,30 @@ class RupeeField(StringField):
 
 
 class SettingsForm(FlaskForm):
-    name = StringField("Shop name", filters=[strip], validators=[
-        DataRequired("Please give the shop's name."),
-        Length(max=80, message="Please keep the name under 80 characters.")])
-    phone = StringField("Shop phone", filters=[strip], validators=[Length(max=32, message=(
-        "That does not look like a phone number."))],
-        description="A mobile number customers can call, e.g. 98765 43210.")
-    is_open = RadioField("Taking orders", choices=[("open", "Open"), ("closed", "Closed")],
-                         validators=[DataRequired("Please choose open or closed.")],
-                         description="Closed: customers can browse, but checkout is refused.")
-    delivery_fee_paise = RupeeField("Delivery fee (₹)", description="0 for free delivery.")
+    name = StringField(_l("Shop name"), filters=[strip], validators=[
+        DataRequired(_l("Please give the shop's name.")),
+        Length(max=80, message=_l("Please keep the name under 80 characters."))])
+    phone = StringField(_l("Shop phone"), filters=[strip], validators=[Length(max=32, message=(
+        _l("That does not look like a phone number.")))],
+        description=_l("A mobile number customers can call, e.g. 98765 43210."))
+    is_open = RadioField(_l("Taking orders"), choices=[("open", _l("Open")), ("closed", _l("Closed"))],
+                         validators=[DataRequired(_l("Please choose open or closed."))],
+                         description=_l("Closed: customers can browse, but checkout is refused."))
+    delivery_fee_paise = RupeeField(_l("Delivery fee (₹)"), description=_l("0 for free delivery."))
     free_delivery_above_paise = RupeeField(
-        "Free delivery from (₹)",
-        description="Orders of this amount or more travel free. 0: never free.")
-    min_order_paise = RupeeField("Minimum order (₹)", description="0: no minimum.")
+        _l("Free delivery from (₹)"),
+        description=_l("Orders of this amount or more travel free. 0: never free."))
+    min_order_paise = RupeeField(_l("Minimum order (₹)"), description=_l("0: no minimum."))
     # The COD limit lives on the cash-on-delivery screen (admin/cod_views.py).
     owner_phones = TextAreaField(
-        "Phones told about new orders", validators=[Length(max=500, message=(
-            "That list is too long."))],
-        description="Mobile numbers that get a message for every new order, separated by "
-                    "commas or new lines. Empty: no messages.")
+        _l("Phones told about new orders"), validators=[Length(max=500, message=(
+            _l("That list is too long.")))],
+        description=_l("Mobile numbers that get a message for every new order, separated by "
+                    "commas or new lines. Empty: no messages."))
     serviceable_pincodes = TextAreaField(
-        "Delivery pincodes", validators=[Length(max=20_000, message="That list is too long.")],
-        description="6-digit pincodes, separated by commas or new lines. "
-                    "Empty: deliver to any pincode.")
+        _l("Delivery pincodes"), validators=[Length(max=20_000, message=_l("That list is too long."))],
+        description=_l("6-digit pincodes, separated by commas or new lines. "
+                    "Empty: deliver to any pincode."))
 
 
 def _profile_fields(form_class):

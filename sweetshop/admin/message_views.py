@@ -3,6 +3,7 @@ from flask import flash, redirect, render_template, url_for
 
 from ..extensions import db
 from ..htmx import is_htmx
+from ..i18n import gettext as _
 from ..models import Notification
 from ..services import notifications
 from . import actor, bp
@@ -18,7 +19,7 @@ def resend_message(notification_id: int):
             .order_by(Notification.id).all()  # pushes and calls: the Alerts timeline
         return render_template("admin/orders/_messages.html", messages=messages,
                                order_id=order_id, resent=copy.id)
-    flash("The message is on its way again.", "success")
+    flash(_("The message is on its way again."), "success")
     if order_id:
         return redirect(url_for("admin.show_order", order_id=order_id), 303)
     return redirect(url_for("admin.dashboard"), 303)

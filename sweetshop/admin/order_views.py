@@ -5,6 +5,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from ..htmx import is_htmx, render_page_or_block
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import OrderStatus
 from ..services import cod_risk
 from ..services import delivery as delivery_service
@@ -18,12 +19,12 @@ from .forms import OrderFilterForm, StatusChangeForm
 
 FILTERS = ("q", "status", "date_from", "date_to", "due_on", "slot")
 DONE = {
-    OrderStatus.ACCEPTED: "Order #{} accepted.",
-    OrderStatus.READY: "Order #{} is ready.",
-    OrderStatus.OUT_FOR_DELIVERY: "Order #{} is out for delivery.",
-    OrderStatus.DELIVERED: "Order #{} delivered.",
-    OrderStatus.CANCELLED: "Order #{} cancelled; its stock is back on the shelf.",
-    OrderStatus.RETURNED: "Order #{} is back at the shop.",
+    OrderStatus.ACCEPTED: _l("Order #{} accepted."),
+    OrderStatus.READY: _l("Order #{} is ready."),
+    OrderStatus.OUT_FOR_DELIVERY: _l("Order #{} is out for delivery."),
+    OrderStatus.DELIVERED: _l("Order #{} delivered."),
+    OrderStatus.CANCELLED: _l("Order #{} cancelled; its stock is back on the shelf."),
+    OrderStatus.RETURNED: _l("Order #{} is back at the shop."),
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 
 from ..formatting import format_rupees, parse_rupees
+from ..i18n import gettext as _
 from ..services import payments as payments_service
 from ..services.errors import DomainError
 from . import actor, bp
@@ -23,7 +24,7 @@ def payment_panel_helper():
 def refund_order(order_id: int):
     amount = parse_rupees(request.form.get("amount"))
     if amount is None or amount <= 0:
-        flash("Please give the amount to refund in rupees, e.g. 250 or 250.50.", "error")
+        flash(_("Please give the amount to refund in rupees, e.g. 250 or 250.50."), "error")
         return redirect(url_for("admin.show_order", order_id=order_id, _anchor="payment"), 303)
     try:
         refund = payments_service.refund(
@@ -33,13 +34,13 @@ def refund_order(order_id: int):
         flash(error.message, "error")
         return redirect(url_for("admin.show_order", order_id=order_id, _anchor="payment"), 303)
     words = {
-        "requested": "will be sent to Razorpay shortly",
+        "requested": _("will be sent to Razorpay shortly"),
         # Claimed by this request or a double tap's first; or Razorpay's answer is late.
-        "sending": "has gone to Razorpay; its answer is not in yet (checked again shortly)",
-        "pending": "is on its way: Razorpay accepted it",
-        "processed": "is done",
-        "failed": "was refused by Razorpay; see the payment panel",
+        "sending": _("has gone to Razorpay; its answer is not in yet (checked again shortly)"),
+        "pending": _("is on its way: Razorpay accepted it"),
+        "processed": _("is done"),
+        "failed": _("was refused by Razorpay; see the payment panel"),
     }[refund.status]
-    flash(f"Refund of {format_rupees(refund.amount_paise)} {words}.",
+    flash(_('Refund of %(amount_paise)s %(words)s.', amount_paise=format_rupees(refund.amount_paise), words=words),
           "error" if refund.status == "failed" else "success")
     return redirect(url_for("admin.show_order", order_id=order_id, _anchor="payment"), 303)

@@ -1,6 +1,7 @@
 """The shop's settings: name, phone, open or closed, delivery charges and area, COD limit."""
 from flask import flash, redirect, render_template, url_for
 
+from ..i18n import gettext as _
 from ..phones import display_phone
 from ..services import shop as shop_service
 from ..services import shop_profile
@@ -49,5 +50,5 @@ def update_settings():
             raise
         target.errors = [error.message]
         return render_template("admin/settings.html", form=form), 422
-    flash("Settings saved.", "success")
+    flash(_("Settings saved."), "success")
     return redirect(url_for("admin.edit_settings"), 303)

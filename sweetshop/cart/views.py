@@ -12,6 +12,7 @@ from flask import (
 
 from ..htmx import is_htmx, render_page_or_block, wants_fragment
 from ..i18n import gettext as _
+from ..i18n import localized
 from ..safe_redirect import safe_next_path
 from ..services import cart as cart_service
 from ..services.errors import DomainError, OutOfStock
@@ -82,8 +83,8 @@ def add_item():
         flash(error.message, "error")
         return redirect(_back_to(url_for("storefront.show_product", slug=variant.product.slug,
                                          variant_id=variant.id)), 303)
-    message = _("Added %(pack)s %(name)s to your cart.", pack=variant.name,
-                name=variant.product.name)
+    message = _("Added %(pack)s %(name)s to your cart.", pack=localized(variant),
+                name=localized(variant.product))
     if is_htmx() and _from_card():
         response = _card_response(token, variant.id)
     elif is_htmx():

@@ -4,11 +4,12 @@ from wtforms.validators import DataRequired, Length, Regexp, StopValidation, Val
 
 from ..form_filters import ascii_digits, one_line, strip
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..phones import normalise_phone
 from ..services.errors import DomainError
 from ..services.gst import check_gstin
 
-ONLINE_LABEL = "Pay online (UPI, cards, netbanking)"
+ONLINE_LABEL = _l("Pay online (UPI, cards, netbanking)")
 
 
 def delivery_only(form, field):
@@ -19,47 +20,47 @@ def delivery_only(form, field):
 
 
 class CheckoutForm(FlaskForm):
-    name = StringField("Name", filters=[one_line], validators=[
-        DataRequired("Please tell us your name."),
-        Length(max=80, message="Please keep your name under 80 characters."),
+    name = StringField(_l("Name"), filters=[one_line], validators=[
+        DataRequired(_l("Please tell us your name.")),
+        Length(max=80, message=_l("Please keep your name under 80 characters.")),
     ])
-    phone = StringField("Phone", filters=[strip], validators=[
-        DataRequired("Please give a mobile number, so we can reach you about the delivery."),
-        Length(max=32, message="That does not look like a phone number."),
-    ], description="A 10-digit Indian mobile number, e.g. 98765 43210.")
-    address = TextAreaField("Delivery address", filters=[strip], validators=[
+    phone = StringField(_l("Phone"), filters=[strip], validators=[
+        DataRequired(_l("Please give a mobile number, so we can reach you about the delivery.")),
+        Length(max=32, message=_l("That does not look like a phone number.")),
+    ], description=_l("A 10-digit Indian mobile number, e.g. 98765 43210."))
+    address = TextAreaField(_l("Delivery address"), filters=[strip], validators=[
         delivery_only,
-        DataRequired("Please give the address to deliver to."),
-        Length(min=10, max=500, message="Please give the full address (10 to 500 characters)."),
+        DataRequired(_l("Please give the address to deliver to.")),
+        Length(min=10, max=500, message=_l("Please give the full address (10 to 500 characters).")),
     ])
-    pincode = StringField("Pincode", filters=[strip, ascii_digits], validators=[
+    pincode = StringField(_l("Pincode"), filters=[strip, ascii_digits], validators=[
         delivery_only,
-        DataRequired("Please give the 6-digit pincode."),
-        Regexp(r"^[1-9][0-9]{5}$", message="A pincode has 6 digits, e.g. 560001."),
+        DataRequired(_l("Please give the 6-digit pincode.")),
+        Regexp(r"^[1-9][0-9]{5}$", message=_l("A pincode has 6 digits, e.g. 560001.")),
     ])
-    note = TextAreaField("Note", filters=[strip], validators=[
-        Length(max=500, message="Please keep the note under 500 characters."),
-    ], description="Optional: a landmark, a time that suits you, or a message for the shop.")
-    payment_method = RadioField("Payment", choices=[("cod", "Cash on delivery")], default="cod",
+    note = TextAreaField(_l("Note"), filters=[strip], validators=[
+        Length(max=500, message=_l("Please keep the note under 500 characters.")),
+    ], description=_l("Optional: a landmark, a time that suits you, or a message for the shop."))
+    payment_method = RadioField(_l("Payment"), choices=[("cod", _l("Cash on delivery"))], default="cod",
                                 validate_choice=False,
-                                validators=[DataRequired("Please choose how you will pay.")])
-    notify_whatsapp = BooleanField("Send updates on WhatsApp", description=(
+                                validators=[DataRequired(_l("Please choose how you will pay."))])
+    notify_whatsapp = BooleanField(_l("Send updates on WhatsApp"), description=_l(
         "Otherwise we send updates by SMS to the number above."))
     # Optional: a business customer's details, for a B2B tax invoice.
-    buyer_gstin = StringField(_("GSTIN"), filters=[strip], validators=[
-        Length(max=20, message=_("A GSTIN has 15 characters, e.g. 29ABCDE1234F1Z5."))],
-        description=_("Optional: for a GST invoice in your business's name."))
-    buyer_business_name = StringField(_("Business name"), filters=[one_line], validators=[
-        Length(max=120, message=_("Please keep the business name under 120 characters."))])
+    buyer_gstin = StringField(_l("GSTIN"), filters=[strip], validators=[
+        Length(max=20, message=_l("A GSTIN has 15 characters, e.g. 29ABCDE1234F1Z5."))],
+        description=_l("Optional: for a GST invoice in your business's name."))
+    buyer_business_name = StringField(_l("Business name"), filters=[one_line], validators=[
+        Length(max=120, message=_l("Please keep the business name under 120 characters."))])
     # How and when (issue 11). The choices are checked by services.slots, never here.
-    fulfilment = RadioField("How would you like it?", default="delivery", validate_choice=False,
-                            choices=[("delivery", "Delivery"), ("pickup", "Pickup from the shop")])
-    slot = StringField("When", filters=[strip], validators=[Length(max=20)])
-    day = StringField("Day", filters=[strip], validators=[Length(max=10)])
+    fulfilment = RadioField(_l("How would you like it?"), default="delivery", validate_choice=False,
+                            choices=[("delivery", _l("Delivery")), ("pickup", _l("Pickup from the shop"))])
+    slot = StringField(_l("When"), filters=[strip], validators=[Length(max=20)])
+    day = StringField(_l("Day"), filters=[strip], validators=[Length(max=10)])
     # Returning customers: which saved address ("0".."4", or "new"), and opting in to be
     # remembered on this phone (services/returning).
     address_choice = HiddenField(default="new")
-    remember = BooleanField("Remember me next time", description=(
+    remember = BooleanField(_l("Remember me next time"), description=_l(
         "This phone fills in your name, number and addresses next time. Leave it "
         "unticked on a shared phone."))
     idempotency_key = HiddenField()
@@ -71,14 +72,14 @@ class CheckoutForm(FlaskForm):
         super().__init__(*args, **kwargs)
         # "Pay online" is offered only when Razorpay is set up (see services.checkout).
         if online_payment:
-            self.payment_method.choices = [("cod", "Cash on delivery"), ("online", ONLINE_LABEL)]
+            self.payment_method.choices = [("cod", _("Cash on delivery")), ("online", ONLINE_LABEL)]
 
     def validate_payment_method(self, field):
         if field.data not in {value for value, _ in field.choices}:
             if field.data == "online":
-                raise ValidationError("Online payment is not available right now. "
-                                      "Please choose cash on delivery.")
-            raise ValidationError("Please choose how you will pay.")
+                raise ValidationError(_("Online payment is not available right now. "
+                                      "Please choose cash on delivery."))
+            raise ValidationError(_("Please choose how you will pay."))
 
     def validate_buyer_gstin(self, field):
         field.gstin = ""
@@ -95,5 +96,5 @@ class CheckoutForm(FlaskForm):
     def validate_phone(self, field):
         e164 = normalise_phone(field.data)
         if e164 is None:
-            raise ValidationError("Please give a valid Indian mobile number, e.g. 98765 43210.")
+            raise ValidationError(_("Please give a valid Indian mobile number, e.g. 98765 43210."))
         field.e164 = e164

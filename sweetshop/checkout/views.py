@@ -2,6 +2,7 @@
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 
 from ..htmx import render_page_or_block, wants_fragment
+from ..i18n import current_language
 from ..i18n import gettext as _
 from ..models import OrderStatus, PaymentMethod, utcnow
 from ..orders.views import thank_on_next_visit
@@ -106,10 +107,10 @@ def show_checkout():
         # Back from the order page after placing it: to the order, not an empty cart.
         return redirect(url_for("orders.show_order", token=recent), 303)
     if view.is_empty:
-        flash("Your cart is empty. Add some sweets first.", "info")
+        flash(_("Your cart is empty. Add some sweets first."), "info")
         return redirect(url_for("cart.show_cart"), 303)
     if not view.can_checkout:
-        flash("Please fix the items marked below before checking out.", "error")
+        flash(_("Please fix the items marked below before checking out."), "error")
         return redirect(url_for("cart.show_cart"), 303)
     form = CheckoutForm(online_payment=checkout_service.online_payment_enabled())
     form.fulfilment.data = request.args.get("fulfilment") or form.fulfilment.data
@@ -152,6 +153,7 @@ def place_order():
         buyer_gstin=getattr(form.buyer_gstin, "gstin", ""),
         buyer_business_name=(form.buyer_business_name.data or "") if form.buyer_gstin.data else "",
         fulfilment=form.fulfilment.data or "delivery", slot=form.slot.data or "",
+        language=current_language(),
     )
     try:
         order = checkout_service.place_order(token, details, key,

@@ -4,6 +4,8 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from ..form_filters import ascii_digits, no_spaces, strip
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..phones import normalise_phone
 from ..services.order_lookup import parse_order_number
 
@@ -16,37 +18,37 @@ class _PhoneField(StringField):
 def _check_phone(form, field):
     field.e164 = normalise_phone(field.data)
     if field.e164 is None:
-        raise ValidationError("Please give a valid Indian mobile number, e.g. 98765 43210.")
+        raise ValidationError(_("Please give a valid Indian mobile number, e.g. 98765 43210."))
 
 
-PHONE_HINT = "The mobile number you ordered with, e.g. 98765 43210."
+PHONE_HINT = _l("The mobile number you ordered with, e.g. 98765 43210.")
 
 
 class PhoneForm(FlaskForm):
-    phone = _PhoneField("Phone", filters=[strip], description=PHONE_HINT, validators=[
-        DataRequired("Please give your mobile number."),
-        Length(max=32, message="That does not look like a phone number."),
+    phone = _PhoneField(_l("Phone"), filters=[strip], description=PHONE_HINT, validators=[
+        DataRequired(_l("Please give your mobile number.")),
+        Length(max=32, message=_l("That does not look like a phone number.")),
         _check_phone,
     ])
 
 
 class CodeForm(FlaskForm):
-    code = StringField("Code", filters=[no_spaces, ascii_digits],
-                       description="The 6 digits in the message we sent.", validators=[
-        DataRequired("Please enter the code from the message."),
-        Regexp(r"^[0-9]{6}$", message="The code has 6 digits."),
+    code = StringField(_l("Code"), filters=[no_spaces, ascii_digits],
+                       description=_l("The 6 digits in the message we sent."), validators=[
+        DataRequired(_l("Please enter the code from the message.")),
+        Regexp(r"^[0-9]{6}$", message=_l("The code has 6 digits.")),
     ])
 
 
 class TrackForm(FlaskForm):
-    number = StringField("Order number", filters=[strip], description="For example 1042.",
-                         validators=[DataRequired("Please give the order number.")])
-    phone = _PhoneField("Phone", filters=[strip], description=PHONE_HINT, validators=[
-        DataRequired("Please give the mobile number you ordered with."),
-        Length(max=32, message="That does not look like a phone number."),
+    number = StringField(_l("Order number"), filters=[strip], description=_l("For example 1042."),
+                         validators=[DataRequired(_l("Please give the order number."))])
+    phone = _PhoneField(_l("Phone"), filters=[strip], description=PHONE_HINT, validators=[
+        DataRequired(_l("Please give the mobile number you ordered with.")),
+        Length(max=32, message=_l("That does not look like a phone number.")),
         _check_phone,
     ])
 
     def validate_number(self, field):
         if parse_order_number(field.data) is None:
-            raise ValidationError("An order number has only digits, e.g. 1042.")
+            raise ValidationError(_("An order number has only digits, e.g. 1042."))

@@ -21,6 +21,7 @@ from flask import (
 
 from ..cart.views import _remember as remember_cart
 from ..htmx import render_page_or_block, wants_fragment
+from ..i18n import gettext as _
 from ..models import utcnow
 from ..rate_limits import client_network
 from ..services import order_lookup, otp
@@ -123,7 +124,7 @@ def verify_code():
     form = CodeForm()
     if phone is None:
         phone_form = PhoneForm(formdata=None)
-        phone_form.phone.errors = ["Your code has expired. Please ask for a new one."]
+        phone_form.phone.errors = [_("Your code has expired. Please ask for a new one.")]
         return _render("phone", 422, phone_form=phone_form)
     if not form.validate():
         return _render("code", 422, code_form=form)
@@ -169,14 +170,14 @@ def render_refused_tracking(refusal: str):
 def reorder(number: int):
     phone = verified_phone()
     if phone is None:
-        flash("Your 30 minutes are over. Please confirm your number again to reorder.", "info")
+        flash(_("Your 30 minutes are over. Please confirm your number again to reorder."), "info")
         return redirect(url_for("lookup.my_orders"), 303)
     result = order_lookup.reorder(request.cookies.get(CART_COOKIE), number, phone)
     if result.added:
-        flash("Added to your cart at today's prices: " + "; ".join(result.added) + ".",
+        flash(_("Added to your cart at today's prices: ") + "; ".join(result.added) + ".",
               "success")
     if result.missing:
-        flash("Could not add everything: " + "; ".join(result.missing) + ".", "error")
+        flash(_("Could not add everything: ") + "; ".join(result.missing) + ".", "error")
     if not result.added:
         return redirect(url_for("lookup.my_orders", _anchor=f"order-{number}"), 303)
     # Straight to a checkout filled in with the verified customer's details (the cart page

@@ -28,6 +28,7 @@ from .orders import (
     paid_how,
 )
 from .payments import Payment, PaymentAttempt, Refund, WebhookEvent
+from .search import SearchQuery
 from .shop import ShopSettings
 from .slots import CapacityBooking, PreorderItem, PreorderWindow, SlotBooking
 from .storefront import DataErasure, RememberedDevice, ShopPage, StockAlert
@@ -44,4 +45,5 @@ __all__ = [
     "DocumentCounter", "Invoice", "InvoiceLine",
     "SlotBooking", "PreorderWindow", "PreorderItem", "CapacityBooking",
     "ShopPage", "RememberedDevice", "StockAlert", "DataErasure",
+    "SearchQuery",
 ]

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Computed,
     Enum,
     ForeignKey,
     Index,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -30,6 +32,8 @@ class Category(db.Model):
     __tablename__ = "category"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
+    # The Hindi name beside the English one; either may be empty (the other is shown).
+    name_hi: Mapped[str] = mapped_column(String(80), default="", server_default="")
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -41,12 +45,31 @@ class Product(db.Model):
     __table_args__ = (
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         CheckConstraint("low_stock_threshold >= 0", name="threshold_not_negative"),
+        # Search (sweetshop/search/): trigram indexes for fuzzy names and sound keys, and
+        # full text over everything said about the sweet.
+        Index("ix_product_search_names_trgm", "search_names", postgresql_using="gin",
+              postgresql_ops={"search_names": "gin_trgm_ops"}),
+        Index("ix_product_search_keys_trgm", "search_keys", postgresql_using="gin",
+              postgresql_ops={"search_keys": "gin_trgm_ops"}),
+        Index("ix_product_search_tsv", "search_tsv", postgresql_using="gin"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     slug: Mapped[str] = mapped_column(String(140), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    name_hi: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    description_hi: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Other names customers use, comma-separated, any script ("kaju barfi, काजू कतली").
+    aliases: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # Written by search.index.refresh_product on every change of the words above: names and
+    # aliases in Latin letters, their sound keys, and all the words (+ category, description).
+    search_names: Mapped[str] = mapped_column(Text, default="", server_default="")
+    search_keys: Mapped[str] = mapped_column(Text, default="", server_default="")
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Kept by PostgreSQL: matching a stored vector is what keeps full text cheap per row.
+    search_tsv: Mapped[str] = mapped_column(
+        TSVECTOR, Computed("to_tsvector('simple', search_text)", persisted=True))
     unit: Mapped[Unit] = mapped_column(
         Enum(Unit, name="unit", values_callable=lambda e: [m.value for m in e]), default=Unit.GRAM
     )
@@ -98,6 +121,7 @@ class Variant(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
     name: Mapped[str] = mapped_column(String(60))
+    name_hi: Mapped[str] = mapped_column(String(60), default="", server_default="")
     quantity: Mapped[int] = mapped_column(Integer)
     price_paise: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

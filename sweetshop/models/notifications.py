@@ -7,6 +7,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import gettext as _
 from .base import created_at_column, utcnow
 
 # Delivery states only move forward (a late "sent" callback never undoes "delivered").
@@ -38,6 +39,8 @@ class Notification(db.Model):
     push_subscription_id: Mapped[int | None] = mapped_column(
         ForeignKey("push_subscription.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)                 # the text (SMS, or WhatsApp free text)
+    # The language `body` is written in (the order's, or the page's for a one-time code).
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     variables: Mapped[dict] = mapped_column(JSON, default=dict)  # WhatsApp template variables
     status: Mapped[str] = mapped_column(String(20), default="queued")
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -59,7 +62,15 @@ class Notification(db.Model):
 
     @property
     def kind_label(self) -> str:
-        return self.kind.replace("_", " ").capitalize()
+        labels = {
+            "order_placed": _("Order placed"), "order_accepted": _("Order accepted"),
+            "order_ready": _("Order ready"), "order_out_for_delivery": _("Out for delivery"),
+            "order_delivered": _("Order delivered"), "order_cancelled": _("Order cancelled"),
+            "order_expired": _("Order expired"), "payment_failed": _("Payment failed"),
+            "refund_done": _("Refund done"), "lookup_code": _("Lookup code"),
+            "owner_new_order": _("Owner new order"),
+        }
+        return labels.get(self.kind) or self.kind.replace("_", " ").capitalize()
 
 
 class WhatsAppWindow(db.Model):

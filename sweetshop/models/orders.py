@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import gettext as _
 from .base import created_at_column
 from .catalog import Unit
 
@@ -47,7 +48,12 @@ class OrderStatus(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return {
+            "awaiting_payment": _("Awaiting payment"), "placed": _("Placed"),
+            "accepted": _("Accepted"), "ready": _("Ready"),
+            "out_for_delivery": _("Out for delivery"), "delivered": _("Delivered"),
+            "cancelled": _("Cancelled"), "expired": _("Expired"),
+        }[self.value]
 
 
 class PaymentStatus(str, enum.Enum):
@@ -60,7 +66,11 @@ class PaymentStatus(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return {
+            "unpaid": _("Unpaid"), "paid": _("Paid"), "failed": _("Failed"),
+            "refund_pending": _("Refund pending"), "partly_refunded": _("Partly refunded"),
+            "refunded": _("Refunded"),
+        }[self.value]
 
 
 class PaymentMethod(str, enum.Enum):
@@ -69,7 +79,7 @@ class PaymentMethod(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"cod": "Cash on delivery", "online": "Paid online"}[self.value]
+        return {"cod": _("Cash on delivery"), "online": _("Paid online")}[self.value]
 
 
 def paid_how(order) -> str:
@@ -119,6 +129,8 @@ class Order(db.Model):
     pincode: Mapped[str] = mapped_column(String(6))
     note: Mapped[str] = mapped_column(String(500), default="")
     notify_whatsapp: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language the customer checked out in: every message to them is written in it.
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     # Money is BIGINT: ORDER_MAX_PAISE caps an order, the columns never should.
     subtotal_paise: Mapped[int] = mapped_column(BigInteger)
     delivery_fee_paise: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -214,10 +226,15 @@ class OrderItem(db.Model):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
-    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id", ondelete="SET NULL"))
+    # Indexed: search ranks the sweets it found by what they sold (search/service.py).
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id", ondelete="SET NULL"),
+                                                   index=True)
     variant_id: Mapped[int | None] = mapped_column(ForeignKey("variant.id", ondelete="SET NULL"))
     product_name: Mapped[str] = mapped_column(String(120))
     pack_name: Mapped[str] = mapped_column(String(60))
+    # The Hindi names as they were when ordered ('' when the owner had given none).
+    product_name_hi: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    pack_name_hi: Mapped[str] = mapped_column(String(60), default="", server_default="")
     unit: Mapped[Unit] = mapped_column(_enum(Unit, "unit"))
     pack_quantity: Mapped[int] = mapped_column(Integer)  # grams or pieces in one pack
     quantity: Mapped[int] = mapped_column(Integer)       # number of packs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from ..i18n import gettext as _
 from ..models import OrderStatus, PaymentStatus
 from ..orders.views import thank_on_next_visit
 from ..services import payments as payments_service
@@ -100,10 +101,10 @@ def confirm_payment(token: str):
     if outcome == "pending":
         return redirect(url_for("payments.pay_order", token=token), 303)
     if outcome == "refunding":
-        flash("Your payment came after the order had expired and the sweets have sold out "
-              "meanwhile, so it is being refunded to you automatically. We are sorry.", "info")
+        flash(_("Your payment came after the order had expired and the sweets have sold out "
+              "meanwhile, so it is being refunded to you automatically. We are sorry."), "info")
     else:
-        flash("Payment received. Thank you!", "success")
+        flash(_("Payment received. Thank you!"), "success")
     thank_on_next_visit(token)
     return redirect(url_for("orders.show_order", token=token), 303)
 
@@ -116,6 +117,6 @@ def pay_cash_instead(token: str):
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("payments.pay_order", token=token), 303)
-    flash("Done: you pay in cash when your order arrives.", "success")
+    flash(_("Done: you pay in cash when your order arrives."), "success")
     thank_on_next_visit(token)
     return redirect(url_for("orders.show_order", token=token), 303)

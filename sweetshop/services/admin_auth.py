@@ -27,6 +27,8 @@ from sqlalchemy import func, literal, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import AdminSession, AdminUser, LoginAttempt, utcnow
 from .errors import DomainError, InvalidInput
 
@@ -38,8 +40,8 @@ SESSION_IDLE = timedelta(days=7)  # the absolute limit is the ADMIN_SESSION_MAX_
 MIN_PASSWORD = 10
 DEVICE_TOKEN_DAYS = 365
 DEVICES_PER_TOKEN = 5  # accounts one browser is remembered for
-REFUSED = ("Too many failed attempts. Please wait 15 minutes and try again, or sign in "
-           "on a phone or computer you have signed in on before.")
+REFUSED = (_l("Too many failed attempts. Please wait 15 minutes and try again, or sign in "
+           "on a phone or computer you have signed in on before."))
 
 
 @cache
@@ -78,9 +80,9 @@ def create_or_reset_admin(email: str, password: str) -> tuple[AdminUser, bool]:
     """Create an owner account, or reset its password (ending its sessions). Commits."""
     email = normalise_email(email)
     if "@" not in email or len(email) < 3:
-        raise InvalidInput("Please give a valid email address.", field="email")
+        raise InvalidInput(_("Please give a valid email address."), field="email")
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"The password needs at least {MIN_PASSWORD} characters.",
+        raise InvalidInput(_('The password needs at least %(MIN_PASSWORD)s characters.', MIN_PASSWORD=MIN_PASSWORD),
                            field="password")
     user = db.session.scalar(select(AdminUser).where(AdminUser.email == email))
     created = user is None
@@ -171,7 +173,7 @@ def sign_in(email: str, password: str, address: str, user_agent: str = "",
     db.session.add(LoginAttempt(email=email, address=address, device=device, succeeded=ok))
     if not ok:
         db.session.commit()
-        raise BadCredentials("That email or phone and password do not match an account.")
+        raise BadCredentials(_("That email or phone and password do not match an account."))
     session = AdminSession(id=secrets.token_urlsafe(32), user_id=user.id,
                            user_agent=(user_agent or "")[:200])
     db.session.add(session)

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..formatting import format_rupees
+from ..formatting import format_rupees, indian_digits
 from ..i18n import gettext as _
 from ..i18n import ngettext
 from ..models import Cart, CartLine, Product, Variant
@@ -93,15 +93,16 @@ QUANTITY_SHAPE = re.compile(r"-?[0-9]{1,9}")
 
 
 def _parse_quantity(raw, *, allow_zero: bool) -> int:
-    # ASCII digits only, and few of them: int() would also take "1_000", "٣" or 4,000 digits.
-    text_value = "" if raw is None else str(raw).strip()
+    # Digits of the Indian scripts people type here ("२" -> "2"), then ASCII digits only,
+    # and few of them: int() would also take "1_000", "٣" or 4,000 digits.
+    text_value = "" if raw is None else indian_digits(str(raw).strip())
     if not QUANTITY_SHAPE.fullmatch(text_value):
-        raise InvalidInput("Quantity must be a whole number.", field="quantity")
+        raise InvalidInput(_("Quantity must be a whole number."), field="quantity")
     quantity = int(text_value)
     low = 0 if allow_zero else 1
     if quantity < low or quantity > _max_line_quantity():
         raise InvalidInput(
-            f"Quantity must be between {max(low, 1)} and {_max_line_quantity()}.", field="quantity"
+            _('Quantity must be between %(low)s and %(high)s.', low=max(low, 1), high=_max_line_quantity()), field="quantity"
         )
     return quantity
 
@@ -110,9 +111,9 @@ def _parse_id(raw) -> int:
     try:
         value = int(str(raw).strip())
     except (TypeError, ValueError):
-        raise InvalidInput("Please choose a pack.", field="variant_id") from None
+        raise InvalidInput(_("Please choose a pack."), field="variant_id") from None
     if not 0 < value < 2**31:
-        raise InvalidInput("Please choose a pack.", field="variant_id")
+        raise InvalidInput(_("Please choose a pack."), field="variant_id")
     return value
 
 
@@ -149,7 +150,7 @@ def _sellable_variant(variant_id: int) -> Variant:
         select(Variant).where(Variant.id == variant_id).options(joinedload(Variant.product))
     ).first()
     if variant is None or not variant.active or not variant.product.active:
-        raise NotFound("That pack is not on sale any more.", field="variant_id")
+        raise NotFound(_("That pack is not on sale any more."), field="variant_id")
     return variant
 
 
@@ -164,7 +165,7 @@ def add_to_cart(token: str | None, variant_id, quantity=1) -> tuple[str, Variant
     variant = _sellable_variant(_parse_id(variant_id))
     quantity = _parse_quantity(quantity, allow_zero=False)
     if variant.quantity > variant.product.stock and not _made_to_order(variant.product_id):
-        raise OutOfStock(f"Sorry, {variant.product.name} ({variant.name}) is sold out just now.",
+        raise OutOfStock(_('Sorry, %(name)s (%(pack)s) is sold out just now.', name=variant.product.name, pack=variant.name),
                          field="variant_id")
     cart = _load_cart(token, lock=True)
     held = _held_of_product(cart, variant.product_id) if cart is not None else 0
@@ -258,7 +259,7 @@ def set_line_quantity(token: str | None, variant_id, quantity) -> None:
         db.session.rollback()
         if quantity == 0:
             return  # already gone: a second tap on "Remove" is fine
-        raise NotFound("That item is no longer in your cart.", field="variant_id")
+        raise NotFound(_("That item is no longer in your cart."), field="variant_id")
     if quantity == 0:
         db.session.delete(line)
     else:
@@ -344,10 +345,10 @@ def price_lines(lines: list[CartLine], boxes=(),
     for line in view.lines:
         product, variant = line.product, line.variant
         if not product.active or not variant.active:
-            line.problem = "This pack is no longer on sale. Please remove it."
+            line.problem = _("This pack is no longer on sale. Please remove it.")
         elif wanted[product.id] > product.stock and product.id not in made_to_order:
             if product.stock < min(v.quantity for v in product.active_variants):
-                line.problem = f"{product.name} is sold out. Please remove it."
+                line.problem = _('%(name)s is sold out. Please remove it.', name=product.name)
             else:
                 line.problem = stock_left(product, variant, shared=packs_of[product.id] > 1)
     view.subtotal_paise = (sum(ln.line_total_paise for ln in view.lines)
@@ -356,15 +357,14 @@ def price_lines(lines: list[CartLine], boxes=(),
     if not view.is_empty:
         view.delivery_fee_paise = settings.delivery_fee_for(view.subtotal_paise)
         if not settings.is_open:
-            view.problems.append("The shop is closed for orders right now. Please come back soon.")
+            view.problems.append(_("The shop is closed for orders right now. Please come back soon."))
         if settings.min_order_paise and view.subtotal_paise < settings.min_order_paise:
             view.problems.append(
-                f"The smallest order we can deliver is {format_rupees(settings.min_order_paise)}."
+                _('The smallest order we can deliver is %(min_order_paise)s.', min_order_paise=format_rupees(settings.min_order_paise))
             )
         # One order's money must fit its columns and be a sale the shop can deliver.
         order_max = current_app.config["ORDER_MAX_PAISE"]
         if view.total_paise > order_max:
             view.problems.append(
-                f"We take orders of up to {format_rupees(order_max)} online. Please reduce "
-                "your cart, or call us for a larger order.")
+                _('We take orders of up to %(order_max)s online. Please reduce your cart, or call us for a larger order.', order_max=format_rupees(order_max)))
     return view

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..models import Category, Product, Variant
 from .errors import NotFound
 
@@ -25,7 +26,7 @@ def list_storefront(category_slug: str | None = None) -> tuple[list[Category], l
     ).all()
     if category_slug:
         if not any(c.slug == category_slug for c in categories):
-            raise NotFound("We could not find that category.")
+            raise NotFound(_("We could not find that category."))
         stmt = stmt.where(Category.slug == category_slug)
     products = [p for p in db.session.scalars(stmt).unique().all() if p.active_variants]
     return list(categories), products
@@ -38,7 +39,7 @@ def get_product(slug: str) -> Product:
         .options(selectinload(Product.variants), joinedload(Product.category))
     ).first()
     if product is None or not product.active_variants:
-        raise NotFound("We could not find that sweet. It may no longer be on sale.")
+        raise NotFound(_("We could not find that sweet. It may no longer be on sale."))
     return product
 
 

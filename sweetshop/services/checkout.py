@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..formatting import format_rupees
+from ..i18n import DEFAULT_LANGUAGE, normalize_language
 from ..i18n import gettext as _
 from ..models import (
     Cart,
@@ -72,6 +73,8 @@ class CustomerDetails:
     # "2026-10-31T16:00" (Asia/Kolkata). Pickup needs no address or pincode.
     fulfilment: str = "delivery"
     slot: str = "asap"
+    # The language of the checkout page ('en' / 'hi'): the order's messages are written in it.
+    language: str = "en"
 
 
 def new_idempotency_key() -> str:
@@ -153,7 +156,7 @@ def place_order(cart_token: str | None, details: CustomerDetails, idempotency_ke
     of stock.
     """
     if not idempotency_key or not IDEMPOTENCY_KEY.match(idempotency_key):
-        raise InvalidInput("This form has expired. Please review your order and try again.")
+        raise InvalidInput(_("This form has expired. Please review your order and try again."))
     try:
         return _place_order(cart_token, details, idempotency_key, seen_basket)
     except IntegrityError:
@@ -182,12 +185,12 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
         return existing
     if cart is None or not (cart.lines or cart.boxes):
         db.session.rollback()
-        raise EmptyCart("Your cart is empty. Add some sweets before checking out.")
+        raise EmptyCart(_("Your cart is empty. Add some sweets before checking out."))
 
     settings = get_settings()
     if not settings.is_open:
         db.session.rollback()
-        raise ShopClosed("The shop is closed for orders right now. Please come back soon.")
+        raise ShopClosed(_("The shop is closed for orders right now. Please come back soon."))
 
     # The time first, lock-free: a full, past or tampered slot is refused before any stock
     # lock is queued for.
@@ -225,14 +228,14 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
     if problems:
         db.session.rollback()
         if short:
-            raise OutOfStock("Some sweets sold out while you were shopping: " + problems)
-        raise CartNeedsAttention("Please check your cart: " + problems)
+            raise OutOfStock(_("Some sweets sold out while you were shopping: ") + problems)
+        raise CartNeedsAttention(_("Please check your cart: ") + problems)
     if view.problems:
         db.session.rollback()
         raise CartNeedsAttention(" ".join(view.problems))
     if seen_basket is not None and read_basket(seen_basket) != _basket_of(view):
         db.session.rollback()
-        raise PricesChanged("Prices changed, please check your order below and place it again.")
+        raise PricesChanged(_("Prices changed, please check your order below and place it again."))
     try:  # waited behind other checkouts for the stock? the slot may have filled since
         slots.still_free(settings, chosen)
     except DomainError:
@@ -268,6 +271,7 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
         pincode="" if pickup else details.pincode,
         note=details.note,
         notify_whatsapp=details.notify_whatsapp,
+        language=normalize_language(details.language) or DEFAULT_LANGUAGE,
         subtotal_paise=view.subtotal_paise,
         delivery_fee_paise=delivery_fee,
         payment_adjustment_paise=adjustment,
@@ -287,6 +291,7 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
         order.items.append(OrderItem(
             product_id=line.product.id, variant_id=line.variant.id,
             product_name=line.product.name, pack_name=line.variant.name,
+            product_name_hi=line.product.name_hi or "", pack_name_hi=line.variant.name_hi or "",
             unit=line.product.unit, pack_quantity=line.variant.quantity,
             quantity=line.quantity, unit_price_paise=line.unit_price_paise,
             line_total_paise=line.line_total_paise,
@@ -300,7 +305,7 @@ def _place_order(cart_token, details: CustomerDetails, key: str, seen_basket) ->
             taken[product_id] += quantity
     order.history.append(OrderStatusChange(
         from_status=None, to_status=first_status, actor="customer",
-        note="Order placed, waiting for online payment" if online else "Order placed"))
+        note="Order placed, waiting for online payment" if online else _("Order placed")))
     db.session.flush()  # the order id, for the ledger
     for product_id in product_ids:
         if product_id in taken:
@@ -333,18 +338,16 @@ def _check_rules(settings, details: CustomerDetails, total_paise: int, *, pickup
     if not pickup and pincodes and details.pincode not in pincodes:
         db.session.rollback()
         raise InvalidInput(
-            f"Sorry, we do not deliver to {details.pincode} yet. "
-            "Please use an address in our delivery area.", field="pincode")
+            _('Sorry, we do not deliver to %(pincode)s yet. Please use an address in our delivery area.', pincode=details.pincode), field="pincode")
     if details.payment_method is PaymentMethod.ONLINE and not online_payment_enabled():
         db.session.rollback()
-        raise InvalidInput("Online payment is not available right now. Please choose cash on "
-                           "delivery.", field="payment_method")
+        raise InvalidInput(_("Online payment is not available right now. Please choose cash on "
+                           "delivery."), field="payment_method")
     if (details.payment_method is PaymentMethod.COD and settings.cod_max_paise
             and total_paise > settings.cod_max_paise):
         db.session.rollback()
         raise InvalidInput(
-            f"Cash on delivery is available for orders up to "
-            f"{format_rupees(settings.cod_max_paise)}.", field="payment_method")
+            _('Cash on delivery is available for orders up to %(cod_max_paise)s.', cod_max_paise=format_rupees(settings.cod_max_paise)), field="payment_method")
     if window is not None and details.payment_method is PaymentMethod.COD:
         refusal = None
         if window.advance_percent:

@@ -143,91 +143,121 @@ def when_part(order) -> str:
 
 def _owner_new_order(order, total: str, cod_due: bool) -> str:
     name, note = quote(order.customer_name, NAME_LIMIT), quote(order.note, NOTE_LIMIT)
+    headline = (gettext("New order #%(number)s: %(total)s, cash on delivery.",
+                        number=order.number, total=total) if cod_due else
+                gettext("New order #%(number)s: %(total)s.", number=order.number, total=total))
     return " ".join(part for part in (
-        f"New order #{order.number}: {total}{', cash on delivery' if cod_due else ''}.",
+        headline,
         when_part(order),
         sentence(items_summary(order)),
-        sentence(f"From {name}") if name else "",
-        f"Note: “{note}”" if note else "",
+        sentence(gettext("From %(name)s", name=name)) if name else "",
+        gettext("Note: “%(note)s”", note=note) if note else "",
         admin_order_link(order),
     ) if part)
 
 
 def _handover(order) -> str:
     code = getattr(order, "handover_code", None)
-    return (f" Your handover code is {code}: give it to the delivery person when you have "
-            "your sweets.") if code else ""
+    return (" " + gettext("Your handover code is %(code)s: give it to the delivery person "
+                          "when you have your sweets.", code=code)) if code else ""
 
 
 def compose(kind: str, shop_name: str, order=None, *, shop_phone: str = "",
             shop_address: str = "", **extra) -> tuple[str, dict]:
-    """The SMS / free-text body and the WhatsApp template variables for a message kind."""
+    """The SMS / free-text body and the WhatsApp template variables for a message kind, in
+    the language in force (callers choose it: services/notifications.py). Each sentence is
+    translated whole; optional parts (the time, the invoice, the handover code) are
+    sentences of their own."""
     n = order.number if order is not None else ""
     total = format_rupees(order.total_paise) if order is not None else ""
     link = order_link(order) if order is not None else ""
     cod_due = (order is not None and order.payment_method.value == "cod"
                and order.payment_status.value == "unpaid")
-    call_us = f" Questions? Call us on {display_phone(shop_phone)}." if shop_phone else ""
+    words = {"shop": shop_name, "number": n, "total": total, "link": link}
+    call_us = (" " + gettext("Questions? Call us on %(phone)s.", phone=display_phone(shop_phone))
+               if shop_phone else "")
     if kind == "back_in_stock":
         name, url = extra.get("product_name", ""), extra.get("product_url", "")
-        body = (f"{shop_name}: {name} फिर से उपलब्ध है। {url}" if extra.get("language") == "hi"
-                else f"{shop_name}: {name} is back in stock. {url}")
+        body = gettext("%(shop)s: %(name)s is back in stock. %(url)s", shop=shop_name,
+                       name=name, url=url)
         return body, {"1": shop_name, "2": name, "3": url}
     when = f" {when_part(order)}" if when_part(order) else ""
     pickup = order is not None and order.fulfilment == "pickup"
-    at_shop = f" at {' '.join(shop_address.split())}" if pickup and shop_address else ""
+    address = " ".join(shop_address.split())
     note = extra.get("credit_note")
-    invoice = invoice_link(order) if kind == "order_placed" and order is not None else ""
     if kind == "credit_note":
         original = note.original.number if note.original is not None else ""
-        body = (f"{shop_name}: credit note {note.number or ''} for "
-                f"{format_rupees(note.total_paise)} against invoice {original} "
-                f"(order #{n}). See it here: {credit_note_link(note)}")
+        body = gettext("%(shop)s: credit note %(note)s for %(amount)s against invoice "
+                       "%(invoice)s (order #%(number)s). See it here: %(url)s",
+                       note=note.number or "", amount=format_rupees(note.total_paise),
+                       invoice=original, url=credit_note_link(note), **words)
     elif kind == "order_cancelled":
-        body = (f"{shop_name}: order #{n} is cancelled. "
-                f"Reason: {sentence(extra.get('reason') or 'not given')}{call_us}")
+        reason = sentence(extra.get("reason") or gettext("not given"))
+        body = gettext("%(shop)s: order #%(number)s is cancelled. Reason: %(reason)s",
+                       reason=reason, **words) + call_us
     elif kind == "owner_new_order":
         body = _owner_new_order(order, total, cod_due)
+    elif kind == "owner_reminder":
+        body = gettext("Reminder: order #%(number)s (%(total)s) is waiting to be accepted. "
+                       "%(url)s", url=admin_order_link(order) if order is not None else "",
+                       **words)
+    elif kind == "order_placed":
+        body = (gettext("%(shop)s: thank you! Order #%(number)s is placed.%(when)s Total "
+                        "%(total)s, cash on delivery.", when=when, **words) if cod_due else
+                gettext("%(shop)s: thank you! Order #%(number)s is placed.%(when)s Total "
+                        "%(total)s.", when=when, **words))
+        if getattr(order, "cod_confirmation", "") == "pending":
+            body += " " + gettext("Please confirm it here: %(link)s (or reply YES on WhatsApp).",
+                                  **words)
+        else:
+            body += " " + gettext("Track it: %(link)s", **words)
+        body += " " + gettext("Invoice: %(url)s", url=invoice_link(order))
+    elif kind == "order_accepted":
+        body = gettext("%(shop)s: order #%(number)s is accepted and being packed.%(when)s "
+                       "Track: %(link)s", when=when, **words)
+    elif kind == "order_ready":
+        if pickup and address:
+            body = gettext("%(shop)s: order #%(number)s is packed and ready for pickup at "
+                           "%(address)s.%(when)s Track: %(link)s", address=address, when=when,
+                           **words)
+        elif pickup:
+            body = gettext("%(shop)s: order #%(number)s is packed and ready for pickup."
+                           "%(when)s Track: %(link)s", when=when, **words)
+        else:
+            body = gettext("%(shop)s: order #%(number)s is packed and ready.%(when)s Track: "
+                           "%(link)s", when=when, **words)
+    elif kind == "order_reminder":
+        body = gettext("%(shop)s: a reminder, order #%(number)s is for today.%(when)s",
+                       when=when, **words)
+        if pickup:
+            body += " " + (gettext("Collect it at %(address)s.", address=address) if address
+                           else gettext("Collect it."))
+        if order is not None and order.amount_to_collect_paise:
+            body += " " + gettext("Please keep %(amount)s ready.",
+                                  amount=format_rupees(order.amount_to_collect_paise))
+        body += " " + gettext("Track: %(link)s", **words)
+    elif kind == "order_out_for_delivery":
+        body = gettext("%(shop)s: order #%(number)s is out for delivery.", **words)
+        if cod_due:
+            body += " " + gettext("Please keep %(amount)s ready.", amount=total)
+        body += _handover(order) + " " + gettext("Track: %(link)s", **words)
+    elif kind == "refund_done":
+        body = gettext("%(shop)s: we have refunded %(amount)s for order #%(number)s. It reaches "
+                       "your account in 5-7 working days.",
+                       amount=format_rupees(extra.get("amount_paise", 0)), **words)
+    elif kind == "lookup_code":
+        body = gettext("%(shop)s: your code is %(code)s. It expires in 10 minutes. "
+                       "Do not share it.", shop=shop_name, code=extra.get("code"))
     else:
         body = {
-            "owner_reminder": (
-                f"Reminder: order #{n} ({total}) is waiting to be accepted. "
-                f"{admin_order_link(order) if order is not None else ''}"),
-            "order_placed": (
-                f"{shop_name}: thank you! Order #{n} is placed.{when} Total {total}"
-                f"{', cash on delivery' if cod_due else ''}. "
-                + (f"Please confirm it here: {link} (or reply YES on WhatsApp)."
-                   if getattr(order, "cod_confirmation", "") == "pending"
-                   else f"Track it: {link}")
-                + f" Invoice: {invoice}"),
-            "order_accepted": (f"{shop_name}: order #{n} is accepted and being packed.{when} "
-                               f"Track: {link}"),
-            "order_ready": (
-                f"{shop_name}: order #{n} is packed and ready for pickup{at_shop}.{when} "
-                f"Track: {link}" if pickup else
-                f"{shop_name}: order #{n} is packed and ready.{when} Track: {link}"),
-            "order_reminder": (
-                f"{shop_name}: a reminder, order #{n} is for today.{when}"
-                f"{f' Collect it{at_shop}.' if pickup else ''}"
-                f"{f' Please keep {format_rupees(order.amount_to_collect_paise)} ready.' if order is not None and order.amount_to_collect_paise else ''}"
-                f" Track: {link}"),
-            "order_out_for_delivery": (
-                f"{shop_name}: order #{n} is out for delivery."
-                f"{f' Please keep {total} ready.' if cod_due else ''}"
-                f"{_handover(order)} Track: {link}"),
-            "order_delivered": f"{shop_name}: order #{n} is delivered. Enjoy your sweets!",
-            "order_expired": (
-                f"{shop_name}: order #{n} was cancelled because the payment did not complete. "
-                "Nothing was charged; you are welcome to order again."),
-            "payment_failed": (
-                f"{shop_name}: the payment for order #{n} did not go through. "
-                f"You can try again here: {link}"),
-            "refund_done": (
-                f"{shop_name}: we have refunded {format_rupees(extra.get('amount_paise', 0))} "
-                f"for order #{n}. It reaches your account in 5-7 working days."),
-            "lookup_code": (
-                f"{shop_name}: your code is {extra.get('code')}. It expires in 10 minutes. "
-                "Do not share it."),
+            "order_delivered": gettext(
+                "%(shop)s: order #%(number)s is delivered. Enjoy your sweets!", **words),
+            "order_expired": gettext(
+                "%(shop)s: order #%(number)s was cancelled because the payment did not "
+                "complete. Nothing was charged; you are welcome to order again.", **words),
+            "payment_failed": gettext(
+                "%(shop)s: the payment for order #%(number)s did not go through. You can try "
+                "again here: %(link)s", **words),
         }[kind]
     variables = {"1": shop_name, "2": str(n), "3": total, "4": link}
     if kind == "order_cancelled":

@@ -20,6 +20,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from ..extensions import db
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, in_language, normalize_language
+from ..i18n import gettext as _
 from ..integrations.twilio import (
     OutcomeUnknown,
     PermanentFailure,
@@ -42,6 +44,7 @@ SECRET_LIFETIME = timedelta(minutes=10)  # how long a one-time code works (otp.C
 # Not capped for numbers that are not yet known: lookup codes have their own, stricter
 # limits (services/otp.py) and are how a number becomes known; owner alerts go to the owner.
 UNCAPPED_KINDS = {"lookup_code", "owner_new_order", "owner_reminder", "owner_call", "owner_push"}
+OWNER_KINDS = {"owner_new_order", "owner_reminder", "owner_call", "owner_push"}  # to the shop
 CAP_WINDOW = timedelta(hours=24)
 SWEEP_GRACE = timedelta(seconds=30)  # give the after-commit enqueue a head start
 LOOKUP_MARGIN = timedelta(minutes=1)  # clocks differ: search Twilio from a little earlier
@@ -66,18 +69,34 @@ def queue_message(kind: str, to: str, *, channel: str = "sms", order: Order | No
     settings = get_settings()
     if not skip_reason:
         skip_reason = _daily_cap_reason(kind, to, order, settings)
-    body, variables = compose(kind, settings.name, order, shop_phone=settings.phone,
-                              shop_address=settings.address, **extra)
+    language = message_language(kind, order, extra.pop("language", None))
+    with in_language(language):
+        body, variables = compose(kind, settings.name, order, shop_phone=settings.phone,
+                                  shop_address=settings.address, **extra)
     status = "queued"
     if skip_reason:
         body, variables, status = f"Not sent: {skip_reason}", {}, "skipped"
-    notification = Notification(kind=kind, channel=channel, to=to, body=body,
+    notification = Notification(kind=kind, channel=channel, to=to, body=body, language=language,
                                 variables=variables, order=order, status=status,
                                 next_attempt_at=utcnow())
     db.session.add(notification)
     db.session.flush()
     db.session.info.setdefault("outbox", []).append(notification.id)
     return notification
+
+
+def message_language(kind: str, order: Order | None, asked: str | None = None) -> str:
+    """The language a message is written in: the owner's alerts in the shop's default, a
+    customer's order messages in the language they checked out in, one the customer chose
+    when asking (a back-in-stock alert), anything else (a one-time code) in the language of
+    the page that asked for it."""
+    if kind in OWNER_KINDS:
+        return DEFAULT_LANGUAGE
+    if order is not None and order.language:
+        return order.language
+    if asked:
+        return normalize_language(asked) or DEFAULT_LANGUAGE
+    return current_language()
 
 
 def _daily_cap_reason(kind: str, to: str, order: Order | None, settings) -> str | None:
@@ -446,7 +465,8 @@ def record_status(sid: str, status: str, error_code: str | None = None,
 def _redact_secret(row: Notification) -> None:
     """Once Twilio has a one-time code's message, the outbox keeps only its shape."""
     if row.kind in SECRET_KINDS and row.status != "skipped":
-        row.body, row.variables = redacted_code_message(get_settings().name)
+        with in_language(row.language):
+            row.body, row.variables = redacted_code_message(get_settings().name)
 
 
 def expire_secrets(now=None) -> int:
@@ -461,17 +481,21 @@ def expire_secrets(now=None) -> int:
     """
     now = now or utcnow()
     early = timedelta(seconds=min(current_app.config["PERIODIC_INTERVAL"], 300))
-    body, variables = redacted_code_message(get_settings().name)
-    stale = (Notification.kind.in_(SECRET_KINDS), Notification.status != "skipped",
-             Notification.created_at <= now - (SECRET_LIFETIME - early))
-    n = db.session.execute(
-        update(Notification).where(*stale, Notification.status.in_(("queued", "sending")))
-        .values(status="expired", body=body, variables=variables,
-                error_message="Not sent: the code expired before it could be sent.",
-                updated_at=now)).rowcount
-    n += db.session.execute(
-        update(Notification).where(*stale, ~Notification.body.contains(REDACTED_CODE))
-        .values(body=body, variables=variables, updated_at=now)).rowcount
+    n = 0
+    for language in LANGUAGES:  # each row keeps the shape of its own language's text
+        with in_language(language):
+            body, variables = redacted_code_message(get_settings().name)
+        stale = (Notification.kind.in_(SECRET_KINDS), Notification.status != "skipped",
+                 Notification.created_at <= now - (SECRET_LIFETIME - early),
+                 Notification.language == language)
+        n += db.session.execute(
+            update(Notification).where(*stale, Notification.status.in_(("queued", "sending")))
+            .values(status="expired", body=body, variables=variables,
+                    error_message="Not sent: the code expired before it could be sent.",
+                    updated_at=now)).rowcount
+        n += db.session.execute(
+            update(Notification).where(*stale, ~Notification.body.contains(REDACTED_CODE))
+            .values(body=body, variables=variables, updated_at=now)).rowcount
     db.session.commit()
     return n
 
@@ -514,12 +538,12 @@ def resend(notification_id: int, actor: str) -> Notification:
 
     original = db.session.get(Notification, notification_id)
     if original is None:
-        raise NotFound("That message does not exist.")
+        raise NotFound(_("That message does not exist."))
     if (original.kind in SECRET_KINDS or original.status in ("skipped", "expired")
             or original.channel in ("push", "call") or original.kind == "owner_reminder"):
         # Its words are not kept (a code), were never meant to go (a capped message), or
         # it is a step of a new order's alerts, which happens once.
-        raise InvalidTransition("This message cannot be sent again.")
+        raise InvalidTransition(_("This message cannot be sent again."))
     copy = Notification(kind=original.kind, channel=original.channel, to=original.to,
                         body=original.body, variables=original.variables,
                         order_id=original.order_id, status="queued", next_attempt_at=utcnow())

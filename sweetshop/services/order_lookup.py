@@ -18,6 +18,8 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..formatting import format_quantity, parse_whole_number
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import Cart, CartLine, LookupSession, Order, OrderStatus, Product, Variant, utcnow
 from ..phones import normalise_phone
 from . import boxes as box_service
@@ -31,8 +33,8 @@ TRACK_WINDOW = timedelta(hours=1)
 VERIFIED_FOR = timedelta(minutes=30)   # a proven phone shows its orders this long
 KEEP_ENDED_SESSIONS = timedelta(days=1)  # prune_lookup_sessions() removes rows older than that
 FINAL_STATUSES = frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.EXPIRED})
-NO_MATCH = ("We could not find an order with that number and phone. "
-            "Please check both and try again.")
+NO_MATCH = (_l("We could not find an order with that number and phone. "
+            "Please check both and try again."))
 
 
 class OrderNotFound(DomainError):
@@ -102,8 +104,8 @@ def find_order_by_number_and_phone(number, phone, address: str) -> Order:
     phone and a number that does not exist get the same OrderNotFound message.
     """
     if recent_failures("track", address, TRACK_WINDOW) >= TRACK_FAILURES_PER_ADDRESS:
-        raise TooManyRequests("Too many lookups from here. Please wait an hour and try again, "
-                              "or use the link in your order messages.")
+        raise TooManyRequests(_("Too many lookups from here. Please wait an hour and try again, "
+                              "or use the link in your order messages."))
     number, phone = parse_order_number(number), normalise_phone(phone)
     order = None
     if number is not None and phone is not None:
@@ -141,7 +143,7 @@ def reorder(cart_token: str | None, order_number: int, phone: str) -> ReorderRes
         .options(selectinload(Order.items))
     ).first()
     if order is None:
-        raise NotFound("We could not find that order for your number.")
+        raise NotFound(_("We could not find that order for your number."))
     result = ReorderResult(cart_token=cart_token)
 
     variant_ids = [i.variant_id for i in order.items if i.variant_id is not None]
@@ -160,7 +162,7 @@ def reorder(cart_token: str | None, order_number: int, phone: str) -> ReorderRes
         label = f"{item.product_name}, {item.pack_name}"
         if item.is_box:  # the same box again, checked like a new one (services/boxes.py)
             try:
-                result.cart_token, _ = box_service.add_box_to_cart(
+                result.cart_token, _box = box_service.add_box_to_cart(
                     result.cart_token, item.box_type_id or 0,
                     {p.product_id: p.quantity for p in item.parts if p.product_id},
                     item.gift_message, min(item.quantity, limit))
@@ -171,7 +173,7 @@ def reorder(cart_token: str | None, order_number: int, phone: str) -> ReorderRes
             continue
         variant = variants.get(item.variant_id)
         if variant is None or not variant.active or not variant.product.active:
-            result.missing.append(f"{label}: no longer on sale")
+            result.missing.append(_('%(label)s: no longer on sale', label=label))
             continue
         product = variant.product
         left = max(product.stock - wanted[product.id], 0)
@@ -179,16 +181,15 @@ def reorder(cart_token: str | None, order_number: int, phone: str) -> ReorderRes
         packs = min(item.quantity, left // variant.quantity, room)
         if packs == 0:
             if room == 0:
-                reason = f"your cart already holds the most we allow ({limit} packs)"
+                reason = _('your cart already holds the most we allow (%(limit)s packs)', limit=limit)
             elif product.stock < variant.quantity:
-                reason = "sold out just now"
+                reason = _("sold out just now")
             else:
-                reason = (f"only {format_quantity(left, product.unit)} left, "
-                          "and your cart already holds some")
+                reason = (_('only %(left)s left, and your cart already holds some', left=format_quantity(left, product.unit)))
             result.missing.append(f"{label}: {reason}")
             continue
         try:
-            result.cart_token, _ = cart_service.add_to_cart(result.cart_token, variant.id, packs)
+            result.cart_token, _variant = cart_service.add_to_cart(result.cart_token, variant.id, packs)
         except DomainError as error:  # sold out between our look and the add
             result.missing.append(f"{label}: {error.message}")
             continue
@@ -197,9 +198,9 @@ def reorder(cart_token: str | None, order_number: int, phone: str) -> ReorderRes
         result.added.append(f"{packs} × {label}")
         if packs < item.quantity:
             result.missing.append(
-                f"{label}: only {packs} of {item.quantity} packs added "
-                + ("(the most we allow in one line)" if packs == room else
-                   f"(only {format_quantity(left, product.unit)} left)"))
+                _('%(label)s: only %(packs)s of %(quantity)s packs added ', label=label, packs=packs, quantity=item.quantity)
+                + (_("(the most we allow in one line)") if packs == room else
+                   _('(only %(left)s left)', left=format_quantity(left, product.unit))))
     return result
 
 

@@ -15,6 +15,8 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..formatting import KOLKATA, ascii_digits
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import (
     Order,
     OrderStatus,
@@ -47,12 +49,12 @@ DELIVERY_ONLY = (S.DELIVERED, S.RETURNED)
 
 # The button for each move, in the order they are offered (the accessible names matter).
 ACTIONS: dict[OrderStatus, str] = {
-    S.ACCEPTED: "Accept",
-    S.READY: "Mark ready",
-    S.OUT_FOR_DELIVERY: "Out for delivery",
-    S.DELIVERED: "Delivered",
-    S.CANCELLED: "Cancel order",
-    S.RETURNED: "Could not deliver",
+    S.ACCEPTED: _l("Accept"),
+    S.READY: _l("Mark ready"),
+    S.OUT_FOR_DELIVERY: _l("Out for delivery"),
+    S.DELIVERED: _l("Delivered"),
+    S.CANCELLED: _l("Cancel order"),
+    S.RETURNED: _l("Could not deliver"),
 }
 
 MAX_NOTE = 500
@@ -71,7 +73,7 @@ def parse_status(raw, field: str = "to_status") -> OrderStatus:
     try:
         return OrderStatus(str(raw or "").strip())
     except ValueError:
-        raise InvalidInput("That is not an order status.", field=field) from None
+        raise InvalidInput(_("That is not an order status."), field=field) from None
 
 
 def get_order(order_id: int) -> Order:
@@ -81,7 +83,7 @@ def get_order(order_id: int) -> Order:
         .options(selectinload(Order.items), selectinload(Order.history))
     ).first() if 0 < order_id < 2**31 else None
     if order is None:
-        raise NotFound("We could not find that order.")
+        raise NotFound(_("We could not find that order."))
     return order
 
 
@@ -106,9 +108,9 @@ def change_status(order_id: int, to_status, actor: str, note: str = "",
     expected = parse_status(expected_from, "expected_from") if expected_from else None
     note = " ".join((note or "").split())
     if len(note) > MAX_NOTE:
-        raise InvalidInput(f"Please keep the note under {MAX_NOTE} characters.", field="note")
+        raise InvalidInput(_('Please keep the note under %(MAX_NOTE)s characters.', MAX_NOTE=MAX_NOTE), field="note")
     if to_status is S.CANCELLED and not note:
-        raise InvalidInput("Please give a reason for cancelling.", field="note")
+        raise InvalidInput(_("Please give a reason for cancelling."), field="note")
 
     order = db.session.scalars(
         select(Order).where(Order.id == order_id).with_for_update()
@@ -116,16 +118,16 @@ def change_status(order_id: int, to_status, actor: str, note: str = "",
     ).first() if 0 < order_id < 2**31 else None
     if order is None:
         db.session.rollback()
-        raise NotFound("We could not find that order.")
+        raise NotFound(_("We could not find that order."))
     current = order.status
     if (expected is not None and expected is not current) or to_status is current:
         db.session.rollback()
-        raise InvalidTransition(f"This order is already {current.label.lower()}.")
+        raise InvalidTransition(_("This order is already %(status)s.", status=current.label.lower()))
     if to_status not in allowed_transitions(current):
         db.session.rollback()
         raise InvalidTransition(
-            f"An order that is {current.label.lower()} cannot be marked "
-            f"{to_status.label.lower()}.")
+            _("An order that is %(status)s cannot be marked %(new_status)s.",
+              status=current.label.lower(), new_status=to_status.label.lower()))
     if to_status in DELIVERY_ONLY:
         db.session.rollback()
         raise InvalidInput("Please enter the customer's handover code to mark it delivered.",

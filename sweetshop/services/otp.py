@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..i18n import ngettext
 from ..models import LookupAttempt, LookupCode, Order, utcnow
 from .errors import DomainError
@@ -88,13 +89,12 @@ def request_code(phone: str, address: str) -> None:
     ).one()
     if by_address >= ADDRESS_LIMIT:
         db.session.rollback()
-        raise TooManyRequests("Too many codes were asked for from here. "
-                              "Please wait an hour and try again.", field="phone")
+        raise TooManyRequests(_("Too many codes were asked for from here. "
+                              "Please wait an hour and try again."), field="phone")
     if by_phone >= PHONE_LIMIT or by_phone_today >= PHONE_DAY_LIMIT:
         wait = "15 minutes" if by_phone_today < PHONE_DAY_LIMIT else "a day"
         db.session.rollback()
-        raise TooManyRequests(f"We have sent several codes to this number already. Please use "
-                              f"the latest one, or wait {wait} for a new one.", field="phone")
+        raise TooManyRequests(_('We have sent several codes to this number already. Please use the latest one, or wait %(wait)s for a new one.', wait=wait), field="phone")
 
     code = generate_code()
     db.session.add(LookupCode(phone=phone, code_hash=hash_code(phone, code), address=address,
@@ -105,7 +105,7 @@ def request_code(phone: str, address: str) -> None:
         .order_by(Order.created_at.desc(), Order.id.desc()).limit(1)
     ).first()
     queue_message("lookup_code", phone, channel="whatsapp" if latest and latest[0] else "sms",
-                  code=code, skip_reason=None if latest else "no orders for this number")
+                  code=code, skip_reason=None if latest else _("no orders for this number"))
     db.session.commit()
 
 
@@ -129,7 +129,7 @@ def verify_code(phone: str, code: str, address: str) -> None:
     """
     code = "".join((code or "").split())
     if recent_failures("verify", address) >= VERIFY_FAILURES_PER_ADDRESS:
-        raise TooManyRequests("Too many wrong codes from here. Please wait an hour and try again.",
+        raise TooManyRequests(_("Too many wrong codes from here. Please wait an hour and try again."),
                               field="code")
     now = utcnow()
     row = db.session.scalars(
@@ -139,19 +139,19 @@ def verify_code(phone: str, code: str, address: str) -> None:
     if row is None or row.used_at is not None or row.expires_at <= now:
         record_attempt("verify", address, False)
         db.session.commit()
-        raise CodeRefused("This code has expired or was already used. Please ask for a new code.")
+        raise CodeRefused(_("This code has expired or was already used. Please ask for a new code."))
     if row.attempts >= MAX_WRONG_TRIES:
         record_attempt("verify", address, False)
         db.session.commit()
-        raise CodeRefused("Too many wrong tries for this code. Please ask for a new code.")
+        raise CodeRefused(_("Too many wrong tries for this code. Please ask for a new code."))
     if not hmac.compare_digest(row.code_hash, hash_code(phone, code)):
         row.attempts += 1
         record_attempt("verify", address, False)
         db.session.commit()
         left = MAX_WRONG_TRIES - row.attempts
         if left == 0:
-            raise CodeRefused("That code is not right, and that was the last try. "
-                              "Please ask for a new code.")
+            raise CodeRefused(_("That code is not right, and that was the last try. "
+                              "Please ask for a new code."))
         raise CodeRefused(ngettext("That code is not right. %(num)d try left.",
                                    "That code is not right. %(num)d tries left.", left))
     row.used_at = now

@@ -6,6 +6,8 @@ from sqlalchemy.dialects.postgresql import insert
 
 from ..extensions import db
 from ..formatting import ascii_digits, format_rupees
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import ShopSettings
 from ..phones import normalise_phone
 from .errors import InvalidInput
@@ -35,10 +37,10 @@ MAX_AMOUNT_PAISE = 10_00_000 * 100
 MAX_PINCODES = 2000
 PINCODE = re.compile(r"^[1-9][0-9]{5}$")
 AMOUNT_FIELDS = {
-    "delivery_fee_paise": "The delivery fee",
-    "free_delivery_above_paise": "The free delivery amount",
-    "min_order_paise": "The minimum order",
-    "cod_max_paise": "The cash on delivery limit",
+    "delivery_fee_paise": _l("The delivery fee"),
+    "free_delivery_above_paise": _l("The free delivery amount"),
+    "min_order_paise": _l("The minimum order"),
+    "cod_max_paise": _l("The cash on delivery limit"),
 }
 
 
@@ -50,12 +52,12 @@ def parse_pincodes(text: str | None) -> list[str]:
     entries = [ascii_digits(e) for e in re.split(r"[\s,;]+", text or "") if e]
     bad = [e for e in dict.fromkeys(entries) if not PINCODE.match(e)]
     if bad:
-        shown = ", ".join(bad[:10]) + (f" and {len(bad) - 10} more" if len(bad) > 10 else "")
-        raise InvalidInput(f"These are not 6-digit pincodes: {shown}.",
+        shown = ", ".join(bad[:10]) + (_(' and %(num)s more', num=len(bad) - 10) if len(bad) > 10 else "")
+        raise InvalidInput(_('These are not 6-digit pincodes: %(shown)s.', shown=shown),
                            field="serviceable_pincodes")
     pincodes = list(dict.fromkeys(entries))
     if len(pincodes) > MAX_PINCODES:
-        raise InvalidInput(f"Please list at most {MAX_PINCODES} pincodes.",
+        raise InvalidInput(_('Please list at most %(num)s pincodes.', num=MAX_PINCODES),
                            field="serviceable_pincodes")
     return pincodes
 
@@ -73,14 +75,14 @@ def update_settings(*, name: str, phone: str | None, is_open: bool, delivery_fee
     """
     name = " ".join((name or "").split())
     if not name:
-        raise InvalidInput("Please give the shop's name.", field="name")
+        raise InvalidInput(_("Please give the shop's name."), field="name")
     if len(name) > 80:
-        raise InvalidInput("Please keep the name under 80 characters.", field="name")
+        raise InvalidInput(_("Please keep the name under 80 characters."), field="name")
     e164 = ""
     if phone and phone.strip():
         e164 = normalise_phone(phone.strip())
         if e164 is None:
-            raise InvalidInput("Please give a valid Indian mobile number, e.g. 98765 43210.",
+            raise InvalidInput(_("Please give a valid Indian mobile number, e.g. 98765 43210."),
                                field="phone")
     amounts = {"delivery_fee_paise": delivery_fee_paise,
                "free_delivery_above_paise": free_delivery_above_paise,
@@ -89,10 +91,9 @@ def update_settings(*, name: str, phone: str | None, is_open: bool, delivery_fee
         amounts["cod_max_paise"] = cod_max_paise
     for key, value in amounts.items():
         if not isinstance(value, int) or isinstance(value, bool):
-            raise InvalidInput(f"{AMOUNT_FIELDS[key]} must be an amount in rupees.", field=key)
+            raise InvalidInput(_('%(what)s must be an amount in rupees.', what=AMOUNT_FIELDS[key]), field=key)
         if not 0 <= value <= MAX_AMOUNT_PAISE:
-            raise InvalidInput(f"{AMOUNT_FIELDS[key]} must be between ₹0 and "
-                               f"{format_rupees(MAX_AMOUNT_PAISE)}.", field=key)
+            raise InvalidInput(_('%(what)s must be between ₹0 and %(most)s.', what=AMOUNT_FIELDS[key], most=format_rupees(MAX_AMOUNT_PAISE)), field=key)
     pincodes = parse_pincodes(serviceable_pincodes)
     owners = parse_owner_phones(owner_phones) if owner_phones is not None else None
 
@@ -120,8 +121,8 @@ def parse_owner_phones(raw: str) -> list[str]:
     parts = [p.strip() for p in re.split(r"[,;\n]+", raw or "") if p.strip()]
     bad = [p for p in parts if normalise_phone(p) is None]
     if bad:
-        raise InvalidInput("These are not Indian mobile numbers: " + ", ".join(bad[:5]) + ".",
+        raise InvalidInput(_("These are not Indian mobile numbers: ") + ", ".join(bad[:5]) + ".",
                            field="owner_phones")
     if len(parts) > 5:
-        raise InvalidInput("Up to 5 phones can be told about new orders.", field="owner_phones")
+        raise InvalidInput(_("Up to 5 phones can be told about new orders."), field="owner_phones")
     return list(dict.fromkeys(normalise_phone(p) for p in parts))

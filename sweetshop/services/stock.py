@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..formatting import format_quantity
+from ..i18n import gettext as _
 from ..models import Product, StockMovement
 from .errors import InvalidInput, NotFound, StockWouldGoNegative
 
@@ -36,29 +37,27 @@ def adjust_stock(product_id: int, *, change: int | None = None, new_total: int |
     always adds up. Refuses a result below zero, no change at all, and unknown reasons.
     """
     if (change is None) == (new_total is None):
-        raise InvalidInput("Give either a change or a new total.", field="amount")
+        raise InvalidInput(_("Give either a change or a new total."), field="amount")
     if reason not in ADJUST_REASONS:
-        raise InvalidInput("Please choose a reason from the list.", field="reason")
+        raise InvalidInput(_("Please choose a reason from the list."), field="reason")
     note = (note or "").strip()[:200]
     if reason == "other" and not note:
-        raise InvalidInput("Please say why in the note.", field="note")
+        raise InvalidInput(_("Please say why in the note."), field="note")
     product = db.session.scalar(select(Product).where(Product.id == product_id).with_for_update())
     if product is None:
-        raise NotFound("We could not find that sweet.")
+        raise NotFound(_("We could not find that sweet."))
     if new_total is not None:
         if new_total < 0:
-            raise StockWouldGoNegative("Stock cannot be below zero.", field="amount")
+            raise StockWouldGoNegative(_("Stock cannot be below zero."), field="amount")
         change = new_total - product.stock
     if product.stock + change < 0:
         raise StockWouldGoNegative(
-            f"Only {format_quantity(product.stock, product.unit)} in stock, so at most that "
-            "can be taken off.", field="amount")
+            _('Only %(stock)s in stock, so at most that can be taken off.', stock=format_quantity(product.stock, product.unit)), field="amount")
     if product.stock + change > MAX_STOCK:
-        raise InvalidInput("That is more stock than the shop could hold. Please check the number.",
+        raise InvalidInput(_("That is more stock than the shop could hold. Please check the number."),
                            field="amount")
     if change == 0:
-        raise InvalidInput(f"Stock is already {format_quantity(product.stock, product.unit)}; "
-                           "nothing changed.", field="amount")
+        raise InvalidInput(_('Stock is already %(stock)s; nothing changed.', stock=format_quantity(product.stock, product.unit)), field="amount")
     movement = record_movement(product, change, reason, actor=actor, note=note)
     from . import audit
     audit.record(actor, "stock", f"{product.name}: {'+' if change > 0 else ''}"

@@ -42,7 +42,14 @@ def test_slugs_are_readable_and_unique(category):
     second = ca.create_product(details(category.id, name="Kaju-Katli Premium"),
                                [PackDetails("250 g", 250, 30000)])
     assert second.slug == "kaju-katli-premium-2"
-    assert ca.slugify("मोतीचूर लड्डू") == "item"
+    # Devanagari names are transliterated, never a fixed fallback word.
+    assert ca.slugify("मोतीचूर लड्डू") == "motichur-laddu"
+    assert ca.slugify("मलाई पेड़ा") == "malai-peda"
+    hindi = ca.create_product(details(category.id, name="मलाई पेड़ा"),
+                              [PackDetails("250 g", 250, 30000)])
+    again = ca.create_product(details(category.id, name="Malai Peda"),
+                              [PackDetails("250 g", 250, 30000)])
+    assert (hindi.slug, again.slug) == ("malai-peda", "malai-peda-2")
 
 
 def test_new_product_needs_a_pack_and_a_free_name(category):

@@ -4,6 +4,7 @@ from flask import current_app
 
 from ...extensions import db
 from ...formatting import format_rupees
+from ...i18n import gettext as _
 from ...integrations import razorpay as gateway_adapter
 from ...integrations.razorpay import PaymentGatewayError
 from ...models import (
@@ -33,19 +34,19 @@ def start_online_payment(order_id: int) -> Payment:
         return existing
     gateway = gateway_adapter.get_gateway()
     if gateway is None:
-        raise PaymentUnavailable("Online payment is not available right now. "
-                                 "You can pay cash on delivery instead.")
+        raise PaymentUnavailable(_("Online payment is not available right now. "
+                                 "You can pay cash on delivery instead."))
     order = _lock_order(order_id)
     if order is None:
         db.session.rollback()
-        raise NotFound("We could not find that order.")
+        raise NotFound(_("We could not find that order."))
     existing = payment_for(order_id)
     if existing is not None:  # another request made it while we waited for the lock
         db.session.rollback()
         return existing
     if order.status is not S.AWAITING_PAYMENT:
         db.session.rollback()
-        raise InvalidTransition("This order is not waiting for a payment.")
+        raise InvalidTransition(_("This order is not waiting for a payment."))
     try:
         answer = gateway.create_order(
             amount_paise=order.online_amount_paise, receipt=f"sweetshop-{order.number}",
@@ -53,15 +54,15 @@ def start_online_payment(order_id: int) -> Payment:
     except PaymentGatewayError as exc:
         db.session.rollback()
         log.warning("Razorpay order for order %s not created: %s", order.id, exc)
-        raise PaymentUnavailable("We could not reach the payment service just now. Please try "
-                                 "again in a moment, or pay cash on delivery.") from exc
+        raise PaymentUnavailable(_("We could not reach the payment service just now. Please try "
+                                 "again in a moment, or pay cash on delivery.")) from exc
     rzp_id = str(answer.get("id") or "")
     if (not RAZORPAY_ID.match(rzp_id) or answer.get("amount") != order.online_amount_paise
             or answer.get("currency") != "INR"):
         db.session.rollback()
         log.error("Unexpected answer creating a Razorpay order for %s: %r", order.id, answer)
-        raise PaymentUnavailable("The payment service gave an unexpected answer. "
-                                 "Please try again, or pay cash on delivery.")
+        raise PaymentUnavailable(_("The payment service gave an unexpected answer. "
+                                 "Please try again, or pay cash on delivery."))
     payment = Payment(order_id=order.id, razorpay_order_id=rzp_id,
                       amount_paise=order.online_amount_paise, currency="INR")
     db.session.add(payment)
@@ -78,7 +79,7 @@ def checkout_options(order: Order, payment: Payment, shop_name: str) -> dict:
         "amount": payment.amount_paise,
         "currency": payment.currency,
         "name": shop_name,
-        "description": f"Order #{order.number}",
+        "description": _('Order #%(number)s', number=order.number),
         "prefill": {"name": order.customer_name, "contact": order.phone},
         "notes": {"order_number": str(order.number)},
         # The payment window closes before our order expires (at least a minute to act).
@@ -104,21 +105,21 @@ def confirm_checkout_payment(order_token: str, payment_id: str, razorpay_order_i
 
     order = get_order_by_token(order_token)
     if order is None:
-        raise NotFound("We could not find that order.")
+        raise NotFound(_("We could not find that order."))
     payment = payment_for(order.id)
     gateway = gateway_adapter.get_gateway()
     payment_id, razorpay_order_id, signature = (
         (payment_id or "").strip(), (razorpay_order_id or "").strip(), (signature or "").strip())
     if payment is None or gateway is None:
-        raise PaymentRefused("This order has no online payment to confirm.")
+        raise PaymentRefused(_("This order has no online payment to confirm."))
     if not RAZORPAY_ID.match(payment_id) or len(signature) > 128:
-        raise PaymentRefused("We could not confirm this payment. If money left your account, "
-                             "it is refunded automatically; please contact the shop.")
+        raise PaymentRefused(_("We could not confirm this payment. If money left your account, "
+                             "it is refunded automatically; please contact the shop."))
     if (razorpay_order_id and razorpay_order_id != payment.razorpay_order_id) or \
             not gateway.payment_signature_ok(payment.razorpay_order_id, payment_id, signature):
         log.warning("Refused a payment callback for order %s (payment %s)", order.id, payment_id)
-        raise PaymentRefused("We could not confirm this payment: it does not belong to this "
-                             "order. Nothing was changed.")
+        raise PaymentRefused(_("We could not confirm this payment: it does not belong to this "
+                             "order. Nothing was changed."))
     if payment.razorpay_payment_id == payment_id:
         return "already"
     try:
@@ -130,12 +131,12 @@ def confirm_checkout_payment(order_token: str, payment_id: str, razorpay_order_i
             "currency": payment.currency}, "checkout")
         return "pending"
     if entity.get("order_id") != payment.razorpay_order_id or entity.get("id") != payment_id:
-        raise PaymentRefused("We could not confirm this payment: it does not belong to this "
-                             "order. Nothing was changed.")
+        raise PaymentRefused(_("We could not confirm this payment: it does not belong to this "
+                             "order. Nothing was changed."))
     outcome = mark_paid(payment.razorpay_order_id, entity, source="checkout")
     if outcome == "refused":
-        raise PaymentRefused("This payment does not match the order's amount, so we did not "
-                             "accept it. Please contact the shop; nothing more was charged.")
+        raise PaymentRefused(_("This payment does not match the order's amount, so we did not "
+                             "accept it. Please contact the shop; nothing more was charged."))
     if outcome in ("paid", "late-paid", "switched"):
         return "paid"
     if outcome in ("already", "refunding"):
@@ -153,19 +154,18 @@ def switch_to_cod(order_token: str) -> Order:
 
     found = get_order_by_token(order_token)
     if found is None:
-        raise NotFound("We could not find that order.")
+        raise NotFound(_("We could not find that order."))
     order = _lock_order(found.id)
     if order.status is not S.AWAITING_PAYMENT:
         db.session.rollback()
         if order.payment_status is PaymentStatus.PAID:
-            raise InvalidTransition("Your payment has already gone through: nothing to pay "
-                                    "on delivery.")
-        raise InvalidTransition(f"This order is {order.status.label.lower()}, so it cannot "
-                                "be switched to cash on delivery.")
+            raise InvalidTransition(_("Your payment has already gone through: nothing to pay "
+                                    "on delivery."))
+        raise InvalidTransition(_("This order is %(status)s, so it cannot be switched to cash on "
+                                  "delivery.", status=order.status.label.lower()))
     if not cod_allowed(order):
         db.session.rollback()
-        raise InvalidInput(f"Cash on delivery is available for orders up to "
-                           f"{format_rupees(get_settings().cod_max_paise)}.")
+        raise InvalidInput(_('Cash on delivery is available for orders up to %(cod_max_paise)s.', cod_max_paise=format_rupees(get_settings().cod_max_paise)))
     order.payment_method = PaymentMethod.COD
     order.payment_status = PaymentStatus.UNPAID
     _history(order, S.PLACED, "Customer chose cash on delivery instead", actor="customer")

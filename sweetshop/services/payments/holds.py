@@ -15,20 +15,21 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from ...extensions import db
+from ...i18n import lazy_gettext as _l
 from ...models import Order, OrderStatus, utcnow
 from ...networks import network_of
 from ..errors import InvalidInput
 from .common import unopened_expiry_delta
 
 # What the customer reads next to the payment choice (strings kept here, for gettext).
-TOO_MANY_WAITING = ("You already have {count} orders waiting for payment. Pay for one of "
+TOO_MANY_WAITING = (_l("You already have {count} orders waiting for payment. Pay for one of "
                     "them (or switch it to cash on delivery), or choose cash on delivery "
-                    "for this order.")
-TOO_MANY_WAITING_ONE = ("You already have an order waiting for payment. Pay for it (or "
+                    "for this order."))
+TOO_MANY_WAITING_ONE = (_l("You already have an order waiting for payment. Pay for it (or "
                         "switch it to cash on delivery), or choose cash on delivery for "
-                        "this order.")
-TOO_MANY_FROM_NETWORK = ("Too many orders from your network are waiting for payment right "
-                         "now. Please try again in a few minutes, or choose cash on delivery.")
+                        "this order."))
+TOO_MANY_FROM_NETWORK = (_l("Too many orders from your network are waiting for payment right "
+                         "now. Please try again in a few minutes, or choose cash on delivery."))
 
 
 def hold_network(address: str | None) -> str:

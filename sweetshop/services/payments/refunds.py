@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 
 from ...extensions import db
 from ...formatting import format_rupees
+from ...i18n import gettext as _
 from ...integrations import razorpay as gateway_adapter
 from ...integrations.razorpay import GatewayUnavailable, PaymentGatewayError
 from ...models import (
@@ -50,7 +51,7 @@ def refund(order_id: int, amount_paise: int, actor: str, idempotency_key: str,
     later. Raises InvalidInput / InvalidTransition / NotFound, writing nothing."""
     key = (idempotency_key or "").strip()
     if not REFUND_KEY.match(key):
-        raise InvalidInput("This form has expired. Please reload the page and try again.")
+        raise InvalidInput(_("This form has expired. Please reload the page and try again."))
     existing = db.session.scalars(select(Refund).where(Refund.idempotency_key == key)).first()
     if existing is None:
         existing = _create_refund(order_id, amount_paise, actor, key, reason)
@@ -63,11 +64,11 @@ def refund(order_id: int, amount_paise: int, actor: str, idempotency_key: str,
 
 def _create_refund(order_id, amount_paise, actor, key, reason) -> Refund:
     if not isinstance(amount_paise, int) or amount_paise <= 0:
-        raise InvalidInput("Please give an amount above zero.", field="amount")
+        raise InvalidInput(_("Please give an amount above zero."), field="amount")
     order = _lock_order(order_id) if 0 < order_id < 2**31 else None
     if order is None:
         db.session.rollback()
-        raise NotFound("We could not find that order.")
+        raise NotFound(_("We could not find that order."))
     existing = db.session.scalars(select(Refund).where(Refund.idempotency_key == key)).first()
     if existing is not None:  # the other tap got here first, while we waited for the lock
         db.session.rollback()
@@ -76,13 +77,13 @@ def _create_refund(order_id, amount_paise, actor, key, reason) -> Refund:
     left = refundable_paise(payment)
     if payment is None or payment.razorpay_payment_id is None:
         db.session.rollback()
-        raise InvalidTransition("This order was not paid online, so there is nothing to refund.")
+        raise InvalidTransition(_("This order was not paid online, so there is nothing to refund."))
     if left <= 0:
         db.session.rollback()
-        raise InvalidTransition("This payment has already been refunded in full.")
+        raise InvalidTransition(_("This payment has already been refunded in full."))
     if amount_paise > left:
         db.session.rollback()
-        raise InvalidInput(f"At most {format_rupees(left)} can be refunded.", field="amount")
+        raise InvalidInput(_('At most %(left)s can be refunded.', left=format_rupees(left)), field="amount")
     reason = " ".join((reason or "").split())[:200]
     row = _queue_refund(payment, payment.razorpay_payment_id, amount_paise, key,
                         reason or "Refund by the shop", actor=actor)
