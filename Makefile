@@ -49,7 +49,7 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po |
 messages: $(PIP_STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--ignore-dirs='.* __pycache__ node_modules' --omit-header -o translations/messages.pot .
-	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-location \
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations \
 		--omit-header --ignore-obsolete --no-fuzzy-matching
 
 ## lint: ruff, with the rules in ruff.toml
