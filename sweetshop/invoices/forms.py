@@ -41,7 +41,7 @@ class TaxSettingsForm(FlaskForm):
                                             "namkeen. Each sweet can have its own below."))
     default_gst_rate = SelectField(_("GST rate for sweets"), choices=RATE_CHOICES, default="5",
                                    validate_choice=False,
-                                   description=_("Mithai and namkeen: 5% from 22 Sept 2025."))
+                                   description=_("Mithai and namkeen: 5 per cent from 22 Sept 2025."))
     delivery_sac = StringField(_("SAC code for delivery"), filters=[strip],
                                default=gst.DELIVERY_SAC, validators=[Length(max=10)])
     delivery_gst_rate = SelectField(_("GST rate for delivery"), choices=RATE_CHOICES,

@@ -144,9 +144,12 @@ def push_payload(order: Order, user_id: int, *, reminder: bool = False,
 
 def delivery_when(order: Order) -> str:
     """The time to announce: "Delivery on Sat 31 Oct, 4–6 pm", "Pickup as soon as
-    possible" (services/slots.when_text, as on every page and message)."""
+    possible" (services/slots.when_text, as on every page and message); nothing for an "as
+    soon as possible" delivery, which every order was before slots."""
     from .slots import when_text
 
+    if order.slot_starts_at is None and order.fulfilment != "pickup":
+        return ""
     return when_text(order)
 
 

@@ -164,12 +164,14 @@ def add_to_cart(token: str | None, variant_id, quantity=1) -> tuple[str, Variant
     """
     variant = _sellable_variant(_parse_id(variant_id))
     quantity = _parse_quantity(quantity, allow_zero=False)
-    if variant.quantity > variant.product.stock and not _made_to_order(variant.product_id):
-        raise OutOfStock(_('Sorry, %(name)s (%(pack)s) is sold out just now.', name=variant.product.name, pack=variant.name),
-                         field="variant_id")
+    # Made to order in a pre-order window (issue 11): booked on kitchen capacity, not stock.
+    made_to_order = _made_to_order(variant.product_id)
+    if variant.quantity > variant.product.stock and not made_to_order:
+        raise OutOfStock(_("Sorry, %(name)s (%(pack)s) is sold out just now.",
+                           name=variant.product.name, pack=variant.name), field="variant_id")
     cart = _load_cart(token, lock=True)
     held = _held_of_product(cart, variant.product_id) if cart is not None else 0
-    if held + variant.quantity * quantity > variant.product.stock:
+    if not made_to_order and held + variant.quantity * quantity > variant.product.stock:
         db.session.rollback()
         raise OutOfStock(_packs_left_message(variant, held), field="variant_id")
     if cart is None:
