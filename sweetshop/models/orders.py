@@ -53,6 +53,7 @@ class OrderStatus(str, enum.Enum):
             "accepted": _("Accepted"), "ready": _("Ready"),
             "out_for_delivery": _("Out for delivery"), "delivered": _("Delivered"),
             "cancelled": _("Cancelled"), "expired": _("Expired"),
+            "returned": _("Returned"),
         }[self.value]
 
 

@@ -220,12 +220,20 @@ def cart_summary(token: str | None) -> tuple[int, int]:
     sticky "View cart" bar shows. (0, 0) without a cart."""
     if not is_usable_token(token):
         return 0, 0
-    count, subtotal = db.session.execute(
+    from ..models import CartBox
+
+    boxes = (select(db.func.coalesce(db.func.sum(CartBox.quantity), 0))
+             .join(Cart, Cart.id == CartBox.cart_id).where(Cart.token == token)
+             .scalar_subquery())
+    count, subtotal, box_count = db.session.execute(
         select(db.func.coalesce(db.func.sum(CartLine.quantity), 0),
-               db.func.coalesce(db.func.sum(CartLine.quantity * Variant.price_paise), 0))
-        .join(Cart, Cart.id == CartLine.cart_id)
-        .join(Variant, Variant.id == CartLine.variant_id)
-        .where(Cart.token == token)).one()
+               db.func.coalesce(db.func.sum(CartLine.quantity * Variant.price_paise), 0), boxes)
+        .select_from(Cart)
+        .outerjoin(CartLine, CartLine.cart_id == Cart.id)
+        .outerjoin(Variant, Variant.id == CartLine.variant_id)
+        .where(Cart.token == token)).one() if token else (0, 0, 0)
+    if box_count:  # an assorted box's price is its parts' (services/boxes): price the cart
+        return int(count) + int(box_count), view_cart(token).subtotal_paise
     return int(count), int(subtotal)
 
 
