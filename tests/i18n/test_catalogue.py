@@ -16,6 +16,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from sweetshop.services.gst import STATES
+from sweetshop.services.gstr1 import SECTIONS
 from tests.i18n.python_scan import scan_modules
 from tests.i18n.text_scan import scan_templates
 
@@ -49,6 +51,10 @@ NOT_WORDS = {
     "REPEATABLE READ", "Not confirmed by the customer within  hours",  # a stored note
     "order returned", "returned order #",  # the stock ledger's reasons
     "Order ",  # the UPI link's transaction note (tn=): payment data, ASCII
+    # GST's own spelling, for the GST portal: states (GSTR-1's place of supply "07-Delhi"),
+    # GSTR-1 offline templates' column headers and values (the accountant's CSV files).
+    *STATES.values(), *(header for headers in SECTIONS.values() for header in headers),
+    "Regular B2B", "Invoices for outward supply", "Credit Note", "Total",
 }
 # A string counts as "for machines" also when it is one of these shapes.
 MACHINE = re.compile(r"^(\d+ per (minute|hour|day)(;\d+ per (minute|hour|day))*|private, no-store"
