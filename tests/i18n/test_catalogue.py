@@ -16,6 +16,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from sweetshop.services.alerts import _OS, _UA
 from sweetshop.services.gst import STATES
 from sweetshop.services.gstr1 import SECTIONS
 from tests.i18n.python_scan import scan_modules
@@ -55,6 +56,12 @@ NOT_WORDS = {
     # GSTR-1 offline templates' column headers and values (the accountant's CSV files).
     *STATES.values(), *(header for headers in SECTIONS.values() for header in headers),
     "Regular B2B", "Invoices for outward supply", "Credit Note", "Total",
+    # A device's stored label ("Chrome on Android"): product names and User-Agent patterns.
+    *(text for pair in _UA + _OS for text in pair), "Browser",
+    "every step taken", "Not sent: the order was  first.",  # stored reasons
+    "Not sent: the device was removed.",
+    "phone keypad ()", " (from an alert)",  # who accepted, in the order's history
+    "No such call.",  # a Twilio webhook's answer
 }
 # A string counts as "for machines" also when it is one of these shapes.
 MACHINE = re.compile(r"^(\d+ per (minute|hour|day)(;\d+ per (minute|hour|day))*|private, no-store"
