@@ -52,7 +52,7 @@ class OrderStatus(str, enum.Enum):
             "awaiting_payment": _("Awaiting payment"), "placed": _("Placed"),
             "accepted": _("Accepted"), "ready": _("Ready"),
             "out_for_delivery": _("Out for delivery"), "delivered": _("Delivered"),
-            "cancelled": _("Cancelled"), "expired": _("Expired"),
+            "cancelled": _("Cancelled"), "expired": _("Expired"), "returned": _("Returned"),
         }[self.value]
 
 
