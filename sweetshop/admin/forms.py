@@ -138,24 +138,24 @@ def _profile_fields(form_class):
     """The shop's public profile on the settings page (issue 13): the footer, the shop page
     and link previews show it. (WTForms picks up fields set on the class afterwards.)"""
     form_class.tagline = StringField(
-        "Tagline", filters=[strip], validators=[Length(max=160, message=(
-            "Please keep the tagline under 160 characters."))],
-        description="One line under the name, e.g. Fresh mithai, made every morning in ghee.")
+        _l("Tagline"), filters=[strip], validators=[Length(max=160, message=(
+            _l("Please keep the tagline under 160 characters.")))],
+        description=_l("One line under the name, e.g. Fresh mithai, made every morning in ghee."))
     form_class.address = TextAreaField(
-        "Shop address", filters=[strip], validators=[Length(max=300, message=(
-            "Please keep the address under 300 characters."))],
-        description="Shown on every page and the shop page, with a map link.")
+        _l("Shop address"), filters=[strip], validators=[Length(max=300, message=(
+            _l("Please keep the address under 300 characters.")))],
+        description=_l("Shown on every page and the shop page, with a map link."))
     form_class.fssai_number = StringField(
-        "FSSAI licence number", filters=[strip], validators=[Length(max=20, message=(
-            "An FSSAI licence number has 14 digits."))],
-        description="14 digits. Food businesses selling online must show it.")
+        _l("FSSAI licence number"), filters=[strip], validators=[Length(max=20, message=(
+            _l("An FSSAI licence number has 14 digits.")))],
+        description=_l("14 digits. Food businesses selling online must show it."))
     form_class.whatsapp_number = StringField(
-        "WhatsApp number", filters=[strip], validators=[Length(max=32, message=(
-            "That does not look like a phone number."))],
-        description="Empty: the shop phone above.")
+        _l("WhatsApp number"), filters=[strip], validators=[Length(max=32, message=(
+            _l("That does not look like a phone number.")))],
+        description=_l("Empty: the shop phone above."))
     form_class.theme_color = StringField(
-        "Theme colour", filters=[strip], validators=[Length(max=7)],
-        description="The header and buttons. It must be dark enough for white text.")
+        _l("Theme colour"), filters=[strip], validators=[Length(max=7)],
+        description=_l("The header and buttons. It must be dark enough for white text."))
     return form_class
 
 
@@ -163,6 +163,6 @@ _profile_fields(SettingsForm)
 
 
 class PolicyForm(FlaskForm):
-    body = TextAreaField("Text", validators=[Length(max=20_000, message=(
-        "Please keep the page under 20,000 characters."))],
-        description="Plain text. A blank line starts a new paragraph. Empty: our default text.")
+    body = TextAreaField(_l("Text"), validators=[Length(max=20_000, message=(
+        _l("Please keep the page under 20,000 characters.")))],
+        description=_l("Plain text. A blank line starts a new paragraph. Empty: our default text."))

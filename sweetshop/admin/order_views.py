@@ -40,7 +40,7 @@ def slot_filter_choices():
         for kind in ("delivery", "pickup"):
             for start, end in slot_times(settings, kind, today + timedelta(days=offset)):
                 starts.setdefault(start.strftime("%H:%M"), clock_range(start, end))
-    return [("", "All times"), ("asap", "As soon as possible")] + sorted(starts.items())
+    return [("", _("All times")), ("asap", _("As soon as possible"))] + sorted(starts.items())
 
 
 def _clean(field):

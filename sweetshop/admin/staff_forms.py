@@ -5,10 +5,11 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..form_filters import strip
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 
-ROLE_CHOICES = [("counter", "Counter: orders, stock, packing"),
-                ("delivery", "Delivery: only their deliveries"),
-                ("owner", "Owner: everything")]
+ROLE_CHOICES = [("counter", _l("Counter: orders, stock, packing")),
+                ("delivery", _l("Delivery: only their deliveries")),
+                ("owner", _l("Owner: everything"))]
 
 
 class StaffForm(FlaskForm):

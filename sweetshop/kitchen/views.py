@@ -8,6 +8,8 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from ..formatting import parse_rupees, rupees_text
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import Product
 from ..services import kitchen as kitchen_service
 from ..services import slots as slots_service
@@ -17,7 +19,8 @@ from ..services.messages import admin_order_link
 from ..services.shop import get_settings
 from . import bp
 
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAY_NAMES = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
+                 _l("Saturday"), _l("Sunday"))
 
 
 def _day_arg(default: date) -> date:
@@ -71,7 +74,7 @@ def update_hours():
     except DomainError as error:
         return render_template("kitchen/hours.html", values=values, weekdays=WEEKDAY_NAMES,
                                errors={error.field or "form": error.message}), 422
-    flash("Hours and slots saved.", "success")
+    flash(_("Hours and slots saved."), "success")
     return redirect(url_for("kitchen.edit_hours"), 303)
 
 
@@ -154,7 +157,7 @@ def _save_window(window_id):
     cod_max = parse_rupees(values["cod_max"]) if values["cod_max"].strip() else 0
     try:
         if cod_max is None:
-            raise DomainError("Give an amount in rupees, e.g. 2000.", field="cod_max")
+            raise DomainError(_("Give an amount in rupees, e.g. 2000."), field="cod_max")
         saved = kitchen_service.save_window(
             window_id, name=values["name"], orders_from=_parse_date(values["orders_from"]),
             first_day=_parse_date(values["first_day"]), last_day=_parse_date(values["last_day"]),
@@ -163,7 +166,7 @@ def _save_window(window_id):
             cod_max_paise=cod_max, active=values["active"], made=made)
     except DomainError as error:
         return _render_windows(values, {error.field or "form": error.message}, window, 422)
-    flash(f"Pre-order window “{saved.name}” saved.", "success")
+    flash(_("Pre-order window “%(name)s” saved.", name=saved.name), "success")
     return redirect(url_for("kitchen.edit_window", window_id=saved.id), 303)
 
 

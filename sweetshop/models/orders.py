@@ -86,10 +86,10 @@ class PaymentMethod(str, enum.Enum):
 def paid_how(order) -> str:
     """How an order was paid, in words, once it is: cash or UPI at the door, or online."""
     if order.collected_method == "upi":
-        return "Paid by UPI at the door"
+        return _("Paid by UPI at the door")
     if order.collected_method == "cash" or order.cash_received_at:
-        return "Paid in cash"
-    return "Paid online"
+        return _("Paid in cash")
+    return _("Paid online")
 
 
 class Order(db.Model):

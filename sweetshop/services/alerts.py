@@ -37,6 +37,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..formatting import KOLKATA, format_rupees
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import AdminUser, Notification, Order, OrderStatus, utcnow
 from ..models.alerts import OrderAlert, PushSubscription
 from ..models.orders import OrderStatusChange
@@ -389,7 +390,7 @@ def _key(text: str | None, *, raw_length: int, field: str) -> str:
     except ValueError:
         raw = b""
     if len(raw) != raw_length or not re.fullmatch(r"[A-Za-z0-9_-]+=*", text):
-        raise InvalidInput("This browser sent a subscription we cannot use.", field=field)
+        raise InvalidInput(_("This browser sent a subscription we cannot use."), field=field)
     return text
 
 
@@ -404,7 +405,7 @@ def subscribe(user_id: int, endpoint: str, p256dh: str, auth: str,
     local = current_app.config.get("TESTING") or current_app.debug
     if (len(endpoint) > 1000 or not re.fullmatch(r"https://[^\s/]+/\S*", endpoint)
             and not (local and endpoint.startswith("http://127.0.0.1:"))):
-        raise InvalidInput("This browser sent a subscription we cannot use.", field="endpoint")
+        raise InvalidInput(_("This browser sent a subscription we cannot use."), field="endpoint")
     p256dh = _key(p256dh, raw_length=65, field="p256dh")
     auth = _key(auth, raw_length=16, field="auth")
     device = db.session.scalars(select(PushSubscription).where(
@@ -414,8 +415,8 @@ def subscribe(user_id: int, endpoint: str, p256dh: str, auth: str,
                                   .where(PushSubscription.user_id == user_id))
         if count >= MAX_DEVICES_PER_USER:
             db.session.rollback()
-            raise InvalidInput(f"Up to {MAX_DEVICES_PER_USER} devices can get alerts; "
-                               "please stop alerts on one you no longer use.")
+            raise InvalidInput(_("Up to %(n)s devices can get alerts; please stop alerts on one "
+                                 "you no longer use.", n=MAX_DEVICES_PER_USER))
         device = PushSubscription(endpoint=endpoint)
         db.session.add(device)
     device.user_id, device.p256dh, device.auth = user_id, p256dh, auth
@@ -434,7 +435,7 @@ def stop_alerts(user_id: int, device_id: int) -> None:
     device = db.session.get(PushSubscription, device_id)
     if device is None or device.user_id != user_id:
         db.session.rollback()
-        raise NotFound("That device is not getting alerts.")
+        raise NotFound(_("That device is not getting alerts."))
     db.session.delete(device)
     db.session.commit()
 
@@ -459,9 +460,9 @@ def accept_from_push(order_id: int, token: str, user: AdminUser) -> Order:
     try:
         data = _serializer().loads(token or "", max_age=ACCEPT_TOKEN_AGE)
     except BadSignature:
-        raise InvalidInput("This alert has expired; open the order to accept it.") from None
+        raise InvalidInput(_("This alert has expired; open the order to accept it.")) from None
     if data != {"o": order_id, "u": user.id}:
-        raise InvalidInput("This alert was not for you; open the order to accept it.")
+        raise InvalidInput(_("This alert was not for you; open the order to accept it."))
     return change_status(order_id, S.ACCEPTED, f"{user.email} (from an alert)",
                          expected_from=S.PLACED)
 
@@ -475,14 +476,15 @@ def update_alert_settings(*, reminder_minutes: int, call_minutes: int, language:
     for field, value in (("alert_reminder_minutes", reminder_minutes),
                          ("alert_call_minutes", call_minutes)):
         if not isinstance(value, int) or not 0 <= value <= MAX_MINUTES:
-            raise InvalidInput(f"Please give between 0 and {MAX_MINUTES} minutes.", field=field)
+            raise InvalidInput(_("Please give between 0 and %(most)s minutes.", most=MAX_MINUTES),
+                               field=field)
     if call_minutes and reminder_minutes and call_minutes <= reminder_minutes:
-        raise InvalidInput("The call comes after the reminder: give more minutes than for "
-                           "the reminder.", field="alert_call_minutes")
+        raise InvalidInput(_("The call comes after the reminder: give more minutes than for "
+                             "the reminder."), field="alert_call_minutes")
     if language not in LANGUAGES:
-        raise InvalidInput("Please choose English or Hindi.", field="alert_language")
+        raise InvalidInput(_("Please choose English or Hindi."), field="alert_language")
     if auto_accept and (auto_accept_from is None) != (auto_accept_until is None):
-        raise InvalidInput("Please give both times, or neither for all day.",
+        raise InvalidInput(_("Please give both times, or neither for all day."),
                            field="auto_accept_until")
     settings = get_settings()
     settings.alert_reminder_minutes, settings.alert_call_minutes = reminder_minutes, call_minutes
@@ -494,11 +496,12 @@ def update_alert_settings(*, reminder_minutes: int, call_minutes: int, language:
 
 
 STATUS_WORDS = {
-    "push": {"queued": "to push", "sending": "pushing", "sent": "pushed", "delivered": "pushed",
-             "failed": "push failed", "skipped": "not pushed"},
-    "call": {"queued": "to call", "sending": "calling", "sent": "called (ringing)",
-             "delivered": "answered", "undelivered": "not answered", "failed": "call failed",
-             "skipped": "not called"},
+    "push": {"queued": _l("to push"), "sending": _l("pushing"), "sent": _l("pushed"),
+             "delivered": _l("pushed"), "failed": _l("push failed"),
+             "skipped": _l("not pushed")},
+    "call": {"queued": _l("to call"), "sending": _l("calling"), "sent": _l("called (ringing)"),
+             "delivered": _l("answered"), "undelivered": _l("not answered"),
+             "failed": _l("call failed"), "skipped": _l("not called")},
 }
 
 
@@ -512,26 +515,26 @@ def timeline(order: Order) -> list[dict]:
         if row.channel == "push":
             device = row.push_subscription
             who = (f"{device.label} ({device.user.email})" if device is not None
-                   else "a removed device")
+                   else _("a removed device"))
         else:
             who = display_phone(row.to)
-        what = {"owner_new_order": "New-order message", PUSH_KIND: "Push",
-                REMINDER_KIND: "Reminder", CALL_KIND: "Phone call"}[row.kind]
+        what = {"owner_new_order": _("New-order message"), PUSH_KIND: _("Push"),
+                REMINDER_KIND: _("Reminder"), CALL_KIND: _("Phone call")}[row.kind]
         words = STATUS_WORDS.get(row.channel, {})
         outcome = words.get(row.status, row.status)
         if row.kind == CALL_KIND and any(change.actor == f"phone keypad ({who})"
                                          for change in order.history):
-            outcome = "answered, pressed 1: accepted"
+            outcome = _("answered, pressed 1: accepted")
         entries.append({"at": row.created_at, "what": what, "to": who,
                         "status": row.status, "outcome": outcome,
                         "note": row.error_message if row.status in ("skipped", "failed")
                         else ""})
     ladder = order.alert
     if ladder is not None and ladder.stopped_at is not None:
-        entries.append({"at": ladder.stopped_at, "what": "Alerts stopped", "to": "",
+        entries.append({"at": ladder.stopped_at, "what": _("Alerts stopped"), "to": "",
                         "status": "stopped", "outcome": ladder.stopped_reason, "note": ""})
     elif ladder is not None:
-        step = "reminder" if ladder.step == 1 else "phone call"
-        entries.append({"at": ladder.next_at, "what": f"Next: {step}", "to": "",
-                        "status": "queued", "outcome": "if nobody accepts", "note": ""})
+        what = _("Next: reminder") if ladder.step == 1 else _("Next: phone call")
+        entries.append({"at": ladder.next_at, "what": what, "to": "",
+                        "status": "queued", "outcome": _("if nobody accepts"), "note": ""})
     return entries

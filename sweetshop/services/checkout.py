@@ -333,7 +333,7 @@ def _check_rules(settings, details: CustomerDetails, total_paise: int, *, pickup
                  window=None) -> None:
     if not pickup and (len(details.address or "") < 10 or not details.pincode):
         db.session.rollback()
-        raise InvalidInput("Please give the address to deliver to.", field="address")
+        raise InvalidInput(_("Please give the address to deliver to."), field="address")
     pincodes = settings.pincodes
     if not pickup and pincodes and details.pincode not in pincodes:
         db.session.rollback()
@@ -364,7 +364,7 @@ def _check_rules(settings, details: CustomerDetails, total_paise: int, *, pickup
     if details.payment_method is PaymentMethod.COD and cod_risk.refuses_cash(details.phone,
                                                                              settings):
         db.session.rollback()
-        raise InvalidInput(cod_risk.REFUSED, field="payment_method")
+        raise InvalidInput(str(cod_risk.REFUSED), field="payment_method")
 
 
 def get_order_by_token(token: str) -> Order | None:

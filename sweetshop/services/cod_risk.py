@@ -14,13 +14,14 @@ from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import CodBlock, Order, OrderStatus, PaymentMethod, utcnow
 from ..phones import normalise_phone
 from . import audit
 from .errors import InvalidInput, NotFound
 
 S = OrderStatus
-REFUSED = "Cash on delivery is not available for this number. Please pay online."
+REFUSED = _l("Cash on delivery is not available for this number. Please pay online.")
 MAX_BLOCKS = 5000
 
 
@@ -158,9 +159,9 @@ def unblock_phone(phone: str, actor) -> None:
 
 
 COD_FIELDS = {
-    "cod_max_paise": "The cash on delivery limit",
-    "cod_fee_paise": "The cash on delivery fee",
-    "prepaid_discount_paise": "The discount for paying online",
+    "cod_max_paise": _l("The cash on delivery limit"),
+    "cod_fee_paise": _l("The cash on delivery fee"),
+    "prepaid_discount_paise": _l("The discount for paying online"),
 }
 
 
@@ -178,8 +179,8 @@ def update_cod_settings(*, cod_max_paise: int, cod_confirm_first: bool, cod_auto
     for key, value in amounts.items():
         if not isinstance(value, int) or isinstance(value, bool) or \
                 not 0 <= value <= MAX_AMOUNT_PAISE:
-            raise InvalidInput(f"{COD_FIELDS[key]} must be between ₹0 and "
-                               f"{format_rupees(MAX_AMOUNT_PAISE)}.", field=key)
+            raise InvalidInput(_("%(what)s must be between ₹0 and %(most)s.", what=COD_FIELDS[key],
+                                 most=format_rupees(MAX_AMOUNT_PAISE)), field=key)
     if cod_fee_paise and prepaid_discount_paise:
         raise InvalidInput(_("Please choose a COD fee or a prepaid discount, not both."),
                            field="prepaid_discount_paise")

@@ -21,8 +21,9 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..formatting import format_rupees
+from ..i18n import DEFAULT_LANGUAGE, in_language, ngettext
 from ..i18n import gettext as _
-from ..i18n import ngettext
+from ..i18n import lazy_gettext as _l
 from ..models import (
     Order,
     OrderStatus,
@@ -37,7 +38,8 @@ from .stock import record_movement
 
 S = OrderStatus
 MAX_CODE_TRIES = 5
-RETURN_REASONS = {"refused": "Refused at the door", "unreachable": "Customer not reachable"}
+RETURN_REASONS = {"refused": _l("Refused at the door"),
+                  "unreachable": _l("Customer not reachable")}
 UPI_REFERENCE = re.compile(r"^[0-9A-Za-z]{4,12}$")
 
 
@@ -165,7 +167,8 @@ def record_return(order_id: int, *, actor, reason: str, note: str = "") -> Order
         db.session.rollback()
         raise InvalidTransition(_("This order is already %(status)s.",
                                   status=order.status.label.lower()))
-    words = RETURN_REASONS[reason] + (f": {note}" if note else "")
+    with in_language(DEFAULT_LANGUAGE):  # the history's note, as before: in English
+        words = str(RETURN_REASONS[reason]) + (f": {note}" if note else "")
     order.return_reason = f"{reason}: {note}" if note else reason
     apply_transition(order, S.RETURNED, actor, words)
     db.session.commit()
@@ -256,6 +259,6 @@ def upi_qr_svg(uri: str) -> str:
 
     out = io.BytesIO()
     segno.make(uri, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False,
-                                    svgns=True, title="UPI QR code", dark="#000", light="#fff")
+                                    svgns=True, title=_("UPI QR code"), dark="#000", light="#fff")
     return out.getvalue().decode()
 

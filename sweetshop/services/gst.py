@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from .errors import InvalidInput
 
 # GST rates in hundredths of a percent (500 = 5%). The rates the GST Council has notified
@@ -71,7 +72,7 @@ def parse_rate(text) -> int:
     return value
 
 
-def check_hsn(code: str, field: str = "hsn_code", what: str = "HSN code") -> str:
+def check_hsn(code: str, field: str = "hsn_code", what: str = _l("HSN code")) -> str:
     code = re.sub(r"\s+", "", code or "")
     if not HSN.match(code):
         raise InvalidInput(_("The %(what)s must be 4, 6 or 8 digits, e.g. 1704.", what=what),

@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 
 from ..formatting import KOLKATA
+from ..i18n import lazy_gettext as _l
 from ..models import Invoice
 from . import gst
 from .invoices import month_summary
@@ -46,10 +47,11 @@ SECTIONS = {
                 "State/UT Tax Amount", "Integrated Tax Amount", "Total Value"],
 }
 SECTION_TITLES = {
-    "b2b": "B2B invoices", "b2cl": "B2C large (inter-state above ₹1 lakh)",
-    "b2cs": "B2C small", "cdnr": "Credit notes to registered buyers",
-    "cdnur": "Credit notes to unregistered buyers (B2CL)", "hsn_b2b": "HSN summary, B2B",
-    "hsn_b2c": "HSN summary, B2C", "docs": "Documents issued", "summary": "Totals by rate",
+    "b2b": _l("B2B invoices"), "b2cl": _l("B2C large (inter-state above ₹1 lakh)"),
+    "b2cs": _l("B2C small"), "cdnr": _l("Credit notes to registered buyers"),
+    "cdnur": _l("Credit notes to unregistered buyers (B2CL)"),
+    "hsn_b2b": _l("HSN summary, B2B"), "hsn_b2c": _l("HSN summary, B2C"),
+    "docs": _l("Documents issued"), "summary": _l("Totals by rate"),
 }
 
 

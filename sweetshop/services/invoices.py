@@ -480,7 +480,7 @@ def update_tax_settings(values: TaxSettings):
         raise InvalidInput(_("CN is the credit notes' prefix: please choose another."),
                            field="invoice_prefix")
     default_hsn = gst.check_hsn(values.default_hsn, field="default_hsn")
-    delivery_sac = gst.check_hsn(values.delivery_sac, field="delivery_sac", what="SAC code")
+    delivery_sac = gst.check_hsn(values.delivery_sac, field="delivery_sac", what=_("SAC code"))
     default_rate = _rate_for_field(values.default_gst_rate, "default_gst_rate")
     delivery_rate = _rate_for_field(values.delivery_gst_rate, "delivery_gst_rate")
 

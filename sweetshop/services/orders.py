@@ -130,12 +130,12 @@ def change_status(order_id: int, to_status, actor: str, note: str = "",
               status=current.label.lower(), new_status=to_status.label.lower()))
     if to_status in DELIVERY_ONLY:
         db.session.rollback()
-        raise InvalidInput("Please enter the customer's handover code to mark it delivered.",
+        raise InvalidInput(_("Please enter the customer's handover code to mark it delivered."),
                            field="code")
     if to_status is S.ACCEPTED and order.cod_confirmation == "pending":
         db.session.rollback()
-        raise InvalidTransition("This first cash order is not confirmed by the customer yet. "
-                                "Call them and confirm it first.")
+        raise InvalidTransition(_("This first cash order is not confirmed by the customer yet. "
+                                  "Call them and confirm it first."))
     if to_status is S.OUT_FOR_DELIVERY:
         _assign(order, assign_to)
     ringing = apply_transition(order, to_status, actor, note)
@@ -177,7 +177,7 @@ def _assign(order: Order, assign_to: int | None) -> None:
         person = db.session.get(AdminUser, assign_to) if 0 < assign_to < 2**31 else None
         if person is None or not person.active or person.role != "delivery":
             db.session.rollback()
-            raise InvalidInput("Please choose one of the delivery staff.", field="assign_to")
+            raise InvalidInput(_("Please choose one of the delivery staff."), field="assign_to")
     order.assigned_to_id = assign_to or None
     order.out_for_delivery_at = utcnow()
     if not order.handover_code:

@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from ..extensions import db
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import ShopPage, utcnow
 from ..phones import normalise_phone
 from .errors import InvalidInput
@@ -25,42 +26,42 @@ MAX_POLICY = 20_000
 
 # slug -> (title, default text while the owner has written none)
 POLICIES = {
-    "refunds": ("Cancellation and refunds",
-                "You can cancel an order until we start packing it: call or WhatsApp us with "
+    "refunds": (_l("Cancellation and refunds"),
+                _l("You can cancel an order until we start packing it: call or WhatsApp us with "
                 "the order number.\n\nIf we cannot deliver, or something arrives damaged or "
                 "wrong, tell us on the day and we replace it or refund you in full. Online "
                 "payments are refunded to the same account in 5-7 working days.\n\nSweets are "
-                "fresh food, so we cannot take them back once delivered in good condition."),
-    "delivery": ("Delivery",
-                 "We deliver ourselves, the same day, to the pincodes listed on our shop page. "
+                "fresh food, so we cannot take them back once delivered in good condition.")),
+    "delivery": (_l("Delivery"),
+                 _l("We deliver ourselves, the same day, to the pincodes listed on our shop page. "
                  "The delivery fee and the amount above which delivery is free are shown on "
                  "every page and at checkout.\n\nPlease keep your phone on: our delivery "
-                 "person calls when near."),
-    "privacy": ("Privacy",
-                "We keep your name, phone number and address to deliver your order and to "
+                 "person calls when near.")),
+    "privacy": (_l("Privacy"),
+                _l("We keep your name, phone number and address to deliver your order and to "
                 "tell you about it, and your orders for our accounts (tax law asks us to "
                 "keep bills for 8 years).\n\nWe never sell or share them for advertising. If "
                 "you tick \"Remember me next time\", this browser keeps a random "
                 "key that lets checkout fill in your details; \"Forget me\" removes it.\n\n"
                 "To see or delete what we keep about you, call or WhatsApp us: we erase your "
                 "name, addresses and notes and keep only what the law requires (Digital "
-                "Personal Data Protection Act, 2023)."),
-    "terms": ("Terms",
-              "Prices include taxes. An order is confirmed when you see its order number. We "
+                "Personal Data Protection Act, 2023).")),
+    "terms": (_l("Terms"),
+              _l("Prices include taxes. An order is confirmed when you see its order number. We "
               "may cancel an order we cannot fulfil and refund anything paid.\n\nPhotos show "
               "the sweet; the pieces you receive are made by hand and may look a little "
-              "different."),
+              "different.")),
 }
 
 
 def policy_title(slug: str) -> str:
-    return _(POLICIES[slug][0])
+    return str(POLICIES[slug][0])
 
 
 def policy_text(slug: str) -> str:
     """The owner's text for a policy, or the default while there is none."""
     page = db.session.get(ShopPage, slug)
-    return page.body if page is not None and page.body.strip() else _(POLICIES[slug][1])
+    return page.body if page is not None and page.body.strip() else str(POLICIES[slug][1])
 
 
 def save_policy(slug: str, body: str, actor: str) -> ShopPage:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..formatting import KOLKATA, format_quantity
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import (
     CapacityBooking,
     PreorderItem,
@@ -37,7 +38,7 @@ from .errors import DomainError, InvalidInput
 
 ASAP = "asap"
 DEFAULT_HOURS = [(time(9, 0), time(21, 0))]  # when the owner has not set hours yet
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
 MAX_BOOKING_DAYS = 60
 SLOT_VALUE = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})$")
 RANGE = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*-\s*(\d{1,2})(?::(\d{2}))?\s*$")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import Flask, g, request, url_for
 
-from ..i18n import gettext as _
-
 
 def register_storefront_context(app: Flask) -> None:
     from ..services import shop_profile
@@ -31,7 +29,7 @@ def register_storefront_context(app: Flask) -> None:
             return url_for("about.theme_css", colour=colour.lstrip("#"))
 
         def policy_links():
-            return [(slug, _(title)) for slug, (title, _text) in shop_profile.POLICIES.items()]
+            return [(slug, str(title)) for slug, (title, _text) in shop_profile.POLICIES.items()]
 
         from ..about.views import remembered_pincode
 

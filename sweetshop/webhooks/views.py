@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, current_app, request
 
 from .. import webhook_bodies
 from ..extensions import csrf
+from ..i18n import gettext as _
 from ..integrations import twilio as twilio_adapter
 from ..phones import normalise_phone
 from ..services import alerts, notifications, order_lookup_replies
@@ -94,7 +95,8 @@ def twilio_whatsapp():
         if webhook_bodies.form_text("Body", 20).strip().strip(".!").upper() in ("YES", "HAAN"):
             from ..services import cod_risk
             confirmed = cod_risk.confirm_latest_by_phone(phone)
-        text = (f"Thank you! Order #{confirmed.number} is confirmed; we start preparing it."
+        text = (_("Thank you! Order #%(number)s is confirmed; we start preparing it.",
+                   number=confirmed.number)
                 if confirmed else order_lookup_replies.latest_order_reply(phone))
     return Response(twilio_adapter.twiml_message(text), mimetype="application/xml")
 

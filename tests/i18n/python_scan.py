@@ -23,6 +23,8 @@ QUIET_CALLS = {
     "mapped_column", "relationship", "ForeignKey", "Enum", "getLogger", "add_url_rule",
     "Blueprint", "route", "post", "url_for", "redirect", "render_template", "environ",
     "set_cookie", "delete_cookie", "header", "join", "_history", "_attention", "print",
+    "BackupError",  # the operator's terminal (flask backup / restore), not a page
+    "record",  # audit.record: the owner's records, written once, not in a page's language
 }
 
 

@@ -16,6 +16,9 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from sweetshop.services.alerts import _OS, _UA
+from sweetshop.services.gst import STATES
+from sweetshop.services.gstr1 import SECTIONS
 from tests.i18n.python_scan import scan_modules
 from tests.i18n.text_scan import scan_templates
 
@@ -45,10 +48,25 @@ NOT_WORDS = {
     "paid after expiry", "Not sent: ", "Twilio reported  (error )",
     "Not sent: the code expired before it could be sent.", "payment expired",
     "Bad signature.", "Missing event id.", "Unusable body.", "From",  # webhooks: for machines
+    "Digits", "Content-Type", "Content-Disposition", "; the device was removed", "Refund",
+    "REPEATABLE READ", "Not confirmed by the customer within  hours",  # a stored note
+    "order returned", "returned order #",  # the stock ledger's reasons
+    "Order ",  # the UPI link's transaction note (tn=): payment data, ASCII
+    # GST's own spelling, for the GST portal: states (GSTR-1's place of supply "07-Delhi"),
+    # GSTR-1 offline templates' column headers and values (the accountant's CSV files).
+    *STATES.values(), *(header for headers in SECTIONS.values() for header in headers),
+    "Regular B2B", "Invoices for outward supply", "Credit Note", "Total",
+    # A device's stored label ("Chrome on Android"): product names and User-Agent patterns.
+    *(text for pair in _UA + _OS for text in pair), "Browser",
+    "every step taken", "Not sent: the order was  first.",  # stored reasons
+    "Not sent: the device was removed.",
+    "phone keypad ()", " (from an alert)",  # who accepted, in the order's history
+    "No such call.",  # a Twilio webhook's answer
 }
 # A string counts as "for machines" also when it is one of these shapes.
 MACHINE = re.compile(r"^(\d+ per (minute|hour|day)(;\d+ per (minute|hour|day))*|private, no-store"
-                     r"|this number has not verified.*|Amount .* does not match.*)$")
+                     r"|this number has not verified.*|Amount .* does not match.*"
+                     r"|(inline|attachment); filename=.*|SELECT .*|var OFFLINE_URLS = .*)$", re.DOTALL)
 
 
 def test_templates_have_no_words_outside_gettext(app):

@@ -24,6 +24,7 @@ ALLOWED = re.compile(r"""^(
   | [dhMmyEa ,:]+             # date formats (CLDR)
   | [%a-zA-Z :,]*%[a-zA-Z].*  # strftime formats
   | [a-z][a-z0-9 -]*          # CSS classes, one or more lowercase words ("pack pack-out")
+  | Product|Offer|OutOfStock # schema.org types in a product's JSON-LD
 )$""", re.VERBOSE)
 GETTEXT_CALLS = {"_", "gettext", "ngettext", "lazy_gettext"}
 
