@@ -21,7 +21,7 @@ def search_products():
     categories = service.categories_on_sale() if query and not result.products else []
     response = render_page_or_block(
         "search/results.html", "results", result=result, query=query, categories=categories,
-        whatsapp_link=_whatsapp_link(query) if query and not result.products else None)
+        ask_on_whatsapp=_whatsapp_link(query) if query and not result.products else None)
     if query:  # after rendering: the log's commit would expire the products it shows
         service.log_search(query, len(result.products), service.searcher_hash(
             network_of(request.remote_addr or ""), request.headers.get("User-Agent", "")[:200]))
