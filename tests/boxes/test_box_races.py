@@ -138,7 +138,7 @@ def test_random_boxes_thrown_at_the_server_keep_the_stock_arithmetic_balanced(wo
     ledger adds up to its stock and the stock is its opening less what live orders took."""
     seen = Counter()
 
-    @settings(max_examples=60, deadline=None, database=None,
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow])
     @given(box=st.integers(0, 1),
            parts=st.one_of(st.lists(st.tuples(st.integers(0, 5), portion), max_size=5),
