@@ -150,14 +150,17 @@ def test_done_when_an_alerted_phone_gets_the_push_then_a_reminder_then_a_call(
         cdp.on("ServiceWorker.workerRegistrationUpdated",
                lambda event: registrations.extend(event["registrations"]))
         cdp.send("ServiceWorker.enable")
-        page.wait_for_timeout(300)
+        for _ in range(100):  # the worker's registration event (slow on a loaded machine)
+            if any(r["scopeURL"].endswith("/admin/") for r in registrations):
+                break
+            page.wait_for_timeout(100)
         registration = next(r for r in registrations if r["scopeURL"].endswith("/admin/"))
         cdp.send("ServiceWorker.deliverPushMessage", {
             "origin": live_server, "registrationId": registration["registrationId"],
             "data": json.dumps(payload)})
         shown = page.evaluate("""() => new Promise(ok => { let n = 0; const look = () =>
             navigator.serviceWorker.ready.then(r => r.getNotifications()).then(list => {
-              if (list.length || ++n > 50) ok(list.map(x => ({title: x.title, tag: x.tag,
+              if (list.length || ++n > 200) ok(list.map(x => ({title: x.title, tag: x.tag,
                 actions: (x.actions || []).map(a => a.title), url: x.data.url})));
               else setTimeout(look, 100); }); look(); })""")
         assert shown == [{"title": payload["title"], "tag": f"order-{order_id}",
