@@ -6,10 +6,8 @@ with its own application context, session and connection, released together by a
 """
 from __future__ import annotations
 
-import threading
-
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from sweetshop import create_app
 from sweetshop.extensions import db
@@ -18,6 +16,7 @@ from sweetshop.services import cart as cart_service
 from sweetshop.services import invoices as invoice_service
 from sweetshop.services.checkout import CustomerDetails, new_idempotency_key, place_order
 from sweetshop.services.orders import change_status
+from tests.concurrency import race
 from tests.factories import make_order, make_product, variant_named
 from tests.invoices.helpers import register_shop
 
@@ -35,31 +34,6 @@ def racing_app(app):
     yield racing
     with racing.app_context():
         db.engine.dispose()
-
-
-def _together(app, jobs):
-    barrier = threading.Barrier(len(jobs), timeout=30)
-    results: list[object] = [None] * len(jobs)
-
-    def run(i, job):
-        with app.app_context():
-            try:
-                db.session.execute(text("SELECT 1"))
-                db.session.rollback()
-                barrier.wait()
-                results[i] = job()
-            except Exception as exc:  # asserted on by the test
-                results[i] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread never finished"
-    return results
 
 
 def _taken_then_failed():
@@ -83,7 +57,7 @@ def test_parallel_orders_never_share_or_skip_an_invoice_number(racing_app):
         jobs += [_taken_then_failed] * 4
         db.session.remove()
 
-    results = _together(racing_app, jobs)
+    results = race(racing_app, jobs)
 
     order_ids = [r for r in results if isinstance(r, int)]
     assert len(order_ids) == THREADS - 4, results
@@ -105,7 +79,7 @@ def test_parallel_cancellations_number_their_credit_notes_without_gaps(racing_ap
                                         phone=f"+9198765430{i:02d}").id)
         db.session.remove()
 
-    results = _together(racing_app, [
+    results = race(racing_app, [
         lambda oid=oid: change_status(oid, "cancelled", "owner", note="Shop closed").id
         for oid in order_ids])
 

@@ -10,7 +10,7 @@ import re
 import threading
 from datetime import timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from sweetshop import jobs
 from sweetshop.extensions import db
@@ -18,6 +18,7 @@ from sweetshop.models import Order, PaymentStatus, Refund, utcnow
 from sweetshop.services import payments
 from sweetshop.services.payments.refunds import _create_refund
 from tests.admin.helpers import OWNER_EMAIL, OWNER_PASSWORD, csrf_token_in, sign_in
+from tests.concurrency import race
 from tests.payments.helpers import place_online_order
 
 
@@ -26,32 +27,6 @@ def paid_order(fake_razorpay):
     captured = fake_razorpay.add_payment(payment.razorpay_order_id, order.total_paise)
     payments.mark_paid(payment.razorpay_order_id, captured, source="checkout")
     return order.id, order.total_paise
-
-
-def race(app, calls) -> list[object]:
-    """Run every call in its own thread, app context and connection, all at once."""
-    barrier = threading.Barrier(len(calls), timeout=30)
-    results: list[object] = [None] * len(calls)
-
-    def racer(i, call):
-        with app.app_context():
-            try:
-                db.session.execute(text("SELECT 1"))  # hold a connection before the start
-                db.session.rollback()
-                barrier.wait()
-                results[i] = call()
-            except Exception as exc:  # asserted on by the test
-                results[i] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=racer, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a racer never finished"
-    return results
 
 
 def test_two_taps_the_job_and_the_sweeper_racing_make_one_refund_request(

@@ -1,10 +1,7 @@
 """Staff of every role, signed in, and helpers to race real concurrent connections."""
 from __future__ import annotations
 
-import threading
-
 import pytest
-from sqlalchemy import text
 from werkzeug.security import generate_password_hash
 
 from sweetshop.extensions import db
@@ -46,30 +43,3 @@ def client_as(app, staff):
         assert response.status_code == 303, response.get_data(as_text=True)
         return client
     return make
-
-
-def race(app, calls) -> list[object]:
-    """Run each zero-argument function in its own thread, app context and connection, all
-    released together. Returns each result or the exception it raised."""
-    barrier = threading.Barrier(len(calls), timeout=30)
-    results: list[object] = [None] * len(calls)
-
-    def run(i, fn):
-        with app.app_context():
-            try:
-                db.session.execute(text("SELECT 1"))  # hold a connection before the start
-                db.session.rollback()
-                barrier.wait()
-                results[i] = fn()
-            except Exception as exc:  # asserted on by the test
-                results[i] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a call never finished"
-    return results

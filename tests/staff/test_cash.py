@@ -11,8 +11,8 @@ from sweetshop.models import CashEntry
 from sweetshop.services import cash, delivery
 from sweetshop.services.errors import InvalidInput
 from sweetshop.services.orders import change_status
+from tests.concurrency import race
 from tests.factories import make_order, make_product
-from tests.staff.conftest import race
 
 S = delivery.S
 

@@ -10,8 +10,8 @@ from sweetshop.models import AuditEvent, Order, OrderStatus, PaymentStatus, Stoc
 from sweetshop.services import delivery
 from sweetshop.services.errors import InvalidInput, NotFound
 from sweetshop.services.orders import change_status
+from tests.concurrency import race
 from tests.factories import make_order, make_product
-from tests.staff.conftest import race
 
 S = OrderStatus
 
